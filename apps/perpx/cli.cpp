@@ -1,0 +1,90 @@
+#include "cli.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "perpx/signer/keystore.hpp"
+
+namespace perpx::app {
+
+void fail(const std::string& message) { throw CliError(message); }
+
+namespace {
+std::string trim(std::string s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return {};
+  const auto last = s.find_last_not_of(" \t\r\n");
+  return s.substr(first, last - first + 1);
+}
+}  // namespace
+
+std::string read_arg(const std::string& value) {
+  if (value != "-") return value;
+  std::string all((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  return trim(std::move(all));
+}
+
+std::string read_file(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(std::string(what) + ": cannot read file '" + path + "'");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+core::Json parse_json_arg(const std::string& text, std::string_view what) {
+  return take(core::parse_json(text), what);
+}
+
+void print_line(std::string_view s) {
+  std::fwrite(s.data(), 1, s.size(), stdout);
+  std::fputc('\n', stdout);
+}
+
+void print_json(const core::Json& j) { print_line(j.dump()); }
+
+void add_key_options(CLI::App* cmd, KeyOptions& opts) {
+  cmd->add_option("--private-key", opts.private_key, "0x-prefixed 32-byte private key (prefer ETH_PRIVATE_KEY or a keystore)");
+  cmd->add_option("--keystore", opts.keystore, "keystore file, or a folder holding exactly one");
+  cmd->add_option("--password-file", opts.password_file, "file whose first line is the keystore password");
+}
+
+std::string read_password_file(const std::string& path) {
+  std::string s = read_file(path, "--password-file");
+  if (auto nl = s.find_first_of("\r\n"); nl != std::string::npos) s.resize(nl);
+  return s;
+}
+
+signer::SecretKey load_key(const KeyOptions& opts) {
+  // Errors here must never echo the key: they name the source only.
+  if (!opts.private_key.empty()) {
+    if (!opts.keystore.empty()) fail("--private-key and --keystore are mutually exclusive");
+    return take(signer::SecretKey::from_hex(read_arg(opts.private_key)), "--private-key");
+  }
+  if (!opts.keystore.empty()) {
+    if (opts.password_file.empty()) fail("--keystore needs --password-file");
+    namespace fs = std::filesystem;
+    fs::path path = opts.keystore;
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+      std::vector<fs::path> files;
+      for (const auto& e : fs::directory_iterator(path, ec))
+        if (e.is_regular_file()) files.push_back(e.path());
+      if (files.size() != 1) fail("--keystore: folder '" + opts.keystore + "' must hold exactly one keystore file (found " + std::to_string(files.size()) + ")");
+      path = files[0];
+    }
+    const std::string json = read_file(path.string(), "--keystore");
+    const std::string password = read_password_file(opts.password_file);
+    return take(signer::decrypt_keystore(json, password), "--keystore");
+  }
+  if (const char* env = std::getenv("ETH_PRIVATE_KEY"); env && *env)
+    return take(signer::SecretKey::from_hex(env), "ETH_PRIVATE_KEY");
+  fail("no key: pass --private-key, set ETH_PRIVATE_KEY, or use --keystore with --password-file");
+}
+
+}  // namespace perpx::app

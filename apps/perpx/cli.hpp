@@ -1,0 +1,68 @@
+#pragma once
+// Shared pieces of the command line: input conventions (values may be "-"
+// for stdin), one-line errors, key loading. Every subcommand keeps the rules
+// in shared/CLI.md: bad input -> one line on stderr, exit 1, nothing on stdout.
+#include <expected>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include <CLI/CLI.hpp>
+
+#include "perpx/core/json.hpp"
+#include "perpx/signer/secp256k1.hpp"
+
+namespace perpx::app {
+
+// Thrown by handlers on bad input or operational failure; main prints the
+// message on one line and exits 1. Messages never contain key material.
+struct CliError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+[[noreturn]] void fail(const std::string& message);
+
+// The value itself, or stdin (white space trimmed) when the value is "-".
+std::string read_arg(const std::string& value);
+// A file's whole contents; `what` names the option in errors.
+std::string read_file(const std::string& path, std::string_view what);
+
+// Unwraps an expected whose error has a describe() overload, failing with
+// "<what>: <description>".
+template <class T, class E>
+T take(std::expected<T, E> r, std::string_view what) {
+  if (!r) {
+    if constexpr (std::is_same_v<E, std::string>) fail(std::string(what) + ": " + r.error());
+    else fail(std::string(what) + ": " + std::string(describe(r.error())));
+  }
+  if constexpr (!std::is_void_v<T>) return std::move(*r);
+}
+
+core::Json parse_json_arg(const std::string& text, std::string_view what);
+
+// Prints one line (or one JSON object) on stdout.
+void print_line(std::string_view s);
+void print_json(const core::Json& j);
+
+// Where a signing key comes from: --private-key, ETH_PRIVATE_KEY, or
+// --keystore with --password-file.
+struct KeyOptions {
+  std::string private_key;
+  std::string keystore;
+  std::string password_file;
+};
+void add_key_options(CLI::App* cmd, KeyOptions& opts);
+signer::SecretKey load_key(const KeyOptions& opts);
+// A password file's first line (trailing CR/LF removed), as geth and cast read it.
+std::string read_password_file(const std::string& path);
+
+// Each group of subcommands registers itself here.
+void add_hash_commands(CLI::App& app);     // keccak, address, sign-message
+void add_rlp_commands(CLI::App& app);      // rlp encode|decode
+void add_tx_commands(CLI::App& app);       // tx sign|decode
+void add_abi_commands(CLI::App& app);      // abi encode|decode-log|decode-output
+void add_typed_data_commands(CLI::App& app);  // typed-data hash|sign
+void add_wallet_commands(CLI::App& app);   // wallet new|import|address
+void add_bench_commands(CLI::App& app);    // bench sign
+
+}  // namespace perpx::app

@@ -1,0 +1,34 @@
+// perpx: the command-line program. Subcommands live in cmd_*.cpp.
+#include <cstdio>
+#include <exception>
+
+#include "cli.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"perpx: connector and MEV-aware executor for on-chain perpetual futures"};
+  app.require_subcommand(1);
+  perpx::app::add_hash_commands(app);
+  perpx::app::add_rlp_commands(app);
+  perpx::app::add_tx_commands(app);
+  perpx::app::add_abi_commands(app);
+  perpx::app::add_typed_data_commands(app);
+  perpx::app::add_wallet_commands(app);
+  perpx::app::add_bench_commands(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "perpx: %s\n", e.what());
+    return 1;
+  } catch (const perpx::app::CliError& e) {
+    std::fprintf(stderr, "perpx: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "perpx: internal error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
