@@ -118,12 +118,6 @@ ParsedTxn txn_from_json(const core::Json& j) {
   return p;
 }
 
-std::string hex32(const core::U256& v) {
-  std::array<uint8_t, 32> b{};
-  core::to_be(b, v);
-  return core::to_hex(b);
-}
-
 core::Json txn_to_json(const signer::SignedTxn& st, const core::Address& from, const core::Hash32& hash) {
   const Txn& t = st.txn;
   core::Json j;
@@ -150,8 +144,8 @@ core::Json txn_to_json(const signer::SignedTxn& st, const core::Address& from, c
     j["accessList"] = al;
   }
   j["v"] = core::to_decimal(t.type == TxnType::kLegacy ? signer::legacy_v(t, st.sig) : core::U256{st.sig.y_parity});
-  j["r"] = hex32(st.sig.r);
-  j["s"] = hex32(st.sig.s);
+  j["r"] = core::to_decimal(st.sig.r);
+  j["s"] = core::to_decimal(st.sig.s);
   j["yParity"] = std::to_string(st.sig.y_parity);
   j["from"] = core::to_checksum(from);
   j["hash"] = core::to_hex(hash);

@@ -276,7 +276,7 @@ std::expected<SignedTxn, TxnDecodeError> decode_legacy(core::ByteView raw) {
   PERPX_TRY(v, r.uint("v"));
   if (v == U256{27} || v == U256{28}) {
     st.sig.y_parity = static_cast<uint8_t>(v.w[0] - 27);
-  } else if (v >= U256{35}) {
+  } else if (v >= U256{37}) {  // EIP-155 with a chain id of at least 1
     const U256 x = v - U256{35};
     st.sig.y_parity = static_cast<uint8_t>(x.w[0] & 1);
     t.chain_id = x >> 1;

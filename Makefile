@@ -1,0 +1,32 @@
+# perpx: every target does its own set-up (scripts/setup is idempotent and fast
+# when everything is present).
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+JOBS       ?= 2
+# CI (CI=true) turns warnings into errors.
+CMAKE_FLAGS ?= $(if $(filter true,$(CI)),-DPERPX_WERROR=ON,)
+
+.PHONY: setup build test test-sanitize bench clean
+
+setup:
+	@scripts/setup
+
+build: setup
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-sanitize: setup
+	@cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPERPX_BENCH=OFF \
+	  -DPERPX_SANITIZE=address,undefined $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_ASAN) -j $(JOBS)
+	@ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS)
+
+bench: build
+	@bench/compare $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)
