@@ -18,6 +18,12 @@ class ExactSax : public nlohmann::detail::json_sax_dom_parser<Json> {
     return Base::string(digits);
   }
 
+  // Nesting is bounded so that no consumer's recursion can run out of stack.
+  bool start_object(std::size_t n) { return enter() && Base::start_object(n); }
+  bool start_array(std::size_t n) { return enter() && Base::start_array(n); }
+  bool end_object() { --depth_; return Base::end_object(); }
+  bool end_array() { --depth_; return Base::end_array(); }
+
   bool parse_error(std::size_t position, const std::string& token, const nlohmann::detail::exception& ex) {
     (void)token;
     message = ex.what();
@@ -27,6 +33,14 @@ class ExactSax : public nlohmann::detail::json_sax_dom_parser<Json> {
 
   std::string message;
   std::size_t pos = 0;
+
+ private:
+  bool enter() {
+    if (++depth_ <= kJsonMaxDepth) return true;
+    message = "nesting deeper than " + std::to_string(kJsonMaxDepth) + " levels";
+    return false;
+  }
+  int depth_ = 0;
 };
 
 }  // namespace
@@ -36,7 +50,7 @@ std::expected<Json, std::string> parse_json(std::string_view text) {
   ExactSax sax(root);
   const bool ok = Json::sax_parse(text.begin(), text.end(), &sax, nlohmann::detail::input_format_t::json, true);
   if (!ok || sax.is_errored()) {
-    std::string m = sax.message.empty() ? std::string("invalid JSON") : sax.message;
+    std::string m = sax.message.empty() ? std::string("syntax error") : sax.message;
     // nlohmann's messages start with "[json.exception.parse_error.101] "; keep the readable part.
     if (auto p = m.find("] "); p != std::string::npos && m.starts_with("[json.exception")) m = m.substr(p + 2);
     return std::unexpected("invalid JSON: " + m);

@@ -16,6 +16,7 @@ std::string_view describe(RlpError e) noexcept {
     case RlpError::kUnexpectedList: return "rlp: expected a byte string, found a list";
     case RlpError::kUnexpectedString: return "rlp: expected a list, found a byte string";
     case RlpError::kIntegerOverflow: return "rlp: integer too large for its field";
+    case RlpError::kTooDeep: return "rlp: lists nested too deeply";
   }
   return "rlp: invalid encoding";
 }
@@ -151,7 +152,7 @@ RlpError in_list(RlpError e) noexcept {
 }
 
 std::expected<Item, RlpError> decode_item(ByteView& in, int depth, bool nested) {
-  if (depth > 1024) return std::unexpected(RlpError::kLengthOverflow);
+  if (depth >= kMaxDepth) return std::unexpected(RlpError::kTooDeep);
   auto h = decode_header(in);
   if (!h) return std::unexpected(nested ? in_list(h.error()) : h.error());
   Item item;

@@ -107,6 +107,10 @@ TEST_CASE("JSON keeps big integers exact and quantities are checked", "[core][js
   CHECK(!json_quantity((*j)["s"]));
   CHECK(!parse_json("{\"a\":"));
   CHECK(!parse_json("[1,2] x"));
+  CHECK(parse_json(std::string(kJsonMaxDepth, '[') + std::string(kJsonMaxDepth, ']')).has_value());
+  const auto deep = parse_json(std::string(kJsonMaxDepth + 1, '[') + std::string(kJsonMaxDepth + 1, ']'));
+  REQUIRE_FALSE(deep);
+  CHECK(deep.error().find("nesting") != std::string::npos);
   // Key order is kept as given.
   CHECK(parse_json(R"({"z":1,"a":2})")->dump() == R"({"z":1,"a":2})");
 }

@@ -57,7 +57,17 @@ TEST_CASE("rlp rejects every non-canonical form with a typed error", "[signer][r
   CHECK(tree_error("0x817f") == RlpError::kNonCanonicalSingleByte);
   CHECK(tree_error("0xbfffffffffffffffff") == RlpError::kLengthOverflow);
   CHECK(decode_tree(hex("0x8180")).has_value());  // 0x80 needs the wrapper
-
+  {
+    auto nested = [](int levels) {
+      Item item{true, {}, {}};
+      for (int i = 1; i < levels; ++i) item = Item{true, {}, {std::move(item)}};
+      core::Bytes out;
+      encode_tree(out, item);
+      return out;
+    };
+    CHECK(decode_tree(nested(kMaxDepth)).has_value());
+    CHECK(decode_tree(nested(kMaxDepth + 1)).error() == RlpError::kTooDeep);
+  }
   core::ByteView in;
   const auto list = hex("0xc0");
   in = list;
@@ -77,7 +87,7 @@ TEST_CASE("rlp rejects every non-canonical form with a typed error", "[signer][r
 
   for (auto e : {RlpError::kInputTooShort, RlpError::kListOverrun, RlpError::kTrailingBytes, RlpError::kLeadingZero,
                  RlpError::kNonCanonicalSize, RlpError::kNonCanonicalSingleByte, RlpError::kLengthOverflow,
-                 RlpError::kUnexpectedList, RlpError::kUnexpectedString, RlpError::kIntegerOverflow})
+                 RlpError::kUnexpectedList, RlpError::kUnexpectedString, RlpError::kIntegerOverflow, RlpError::kTooDeep})
     CHECK(!describe(e).empty());
 }
 

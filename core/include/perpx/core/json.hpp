@@ -14,7 +14,11 @@ namespace perpx::core {
 
 using Json = nlohmann::ordered_json;
 
-// Parses a whole document; the error says where and what.
+// Deepest nesting of arrays/objects parse_json accepts.
+inline constexpr int kJsonMaxDepth = 1024;
+
+// Parses a whole document; the error says where and what. Documents nested
+// deeper than kJsonMaxDepth are rejected.
 std::expected<Json, std::string> parse_json(std::string_view text);
 
 // A quantity: a decimal string, a "0x" hex string, or a non-negative JSON

@@ -31,7 +31,11 @@ enum class [[nodiscard]] RlpError {
   kUnexpectedList,          // a string was expected
   kUnexpectedString,        // a list was expected
   kIntegerOverflow,         // an integer larger than its target type
+  kTooDeep,                 // lists nested deeper than kMaxDepth (decode_tree)
 };
+
+// Deepest list nesting decode_tree accepts.
+inline constexpr int kMaxDepth = 1024;
 
 std::string_view describe(RlpError e) noexcept;
 
