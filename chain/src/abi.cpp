@@ -205,7 +205,7 @@ class Encoder {
 
   bool integer(const AbiType& t, const Json& v) {
     auto x = json_integer(v);
-    if (!x) return fail(AbiErrc::kBadValue, canonical_type(t) + " " + x.error());
+    if (!x) return fail(AbiErrc::kBadValue, canonical_type(t) + ": " + x.error());
     const bool is_signed = t.kind == Kind::kInt;
     const unsigned bits = x->mag.bit_length();
     // intN holds -2^(N-1) .. 2^(N-1)-1; uintN holds 0 .. 2^N-1.
@@ -379,10 +379,10 @@ bool is_value_type(const AbiType& t) {
 }  // namespace
 
 std::expected<void, AbiError> encode(Bytes& out, std::span<const AbiParam> params, const Json& values) {
-  if (!values.is_array()) return std::unexpected(AbiError{AbiErrc::kBadValue, "args", "must be a JSON array"});
+  if (!values.is_array()) return std::unexpected(AbiError{AbiErrc::kBadValue, {}, "the args must be a JSON array"});
   if (values.size() != params.size())
-    return std::unexpected(AbiError{AbiErrc::kWrongLength, "args",
-                                    "expected " + std::to_string(params.size()) + " values, got " + std::to_string(values.size())});
+    return std::unexpected(AbiError{AbiErrc::kWrongLength, {},
+                                    "expected " + std::to_string(params.size()) + " args, got " + std::to_string(values.size())});
   Encoder e(out);
   if (!e.sequence(params.size(), [&](size_t i) -> const AbiType& { return params[i].type; }, values,
                   [](size_t i) { return index_label("arg ", i); }))

@@ -255,7 +255,7 @@ class SigParser {
       }
       out.push_back(std::move(p));
       if (eat(')')) return true;
-      if (!expect(',')) return false;
+      if (!eat(',')) return fail(AbiErrc::kBadSignature, "expected ',' or ')'" + found());
     }
   }
 
