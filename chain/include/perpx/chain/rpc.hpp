@@ -1,0 +1,145 @@
+#pragma once
+// JSON-RPC client: a Transport (HTTP on libcurl, or WebSocket) carries
+// request bodies; RpcClient builds requests, matches replies by id, checks
+// their shape, and turns node and transport failures into classified errors.
+//
+// Errors (STYLE.md item 9): every failure has a class.
+//   kRetryable       safe to try again (timeouts and 5xx on reads, 429)
+//   kNonRetryable    the request itself is wrong or was refused for cause
+//                    (nonce too low, underpriced, insufficient funds, reverted)
+//   kFatal           the endpoint cannot serve us (wrong chain, method absent)
+//   kOutcomeUnknown  a send whose fate we cannot know (timeout or reset after
+//                    the body left): reconcile by hash, never resend blindly
+// Reads are retried with jittered backoff (Retry-After honoured); sends never.
+//
+// Thread: an RpcClient is used from one thread at a time. Allocates.
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "perpx/chain/types.hpp"
+#include "perpx/core/json.hpp"
+
+namespace perpx::chain {
+
+enum class ErrorClass { kRetryable, kNonRetryable, kFatal, kOutcomeUnknown };
+std::string_view class_name(ErrorClass c) noexcept;
+
+enum class [[nodiscard]] RpcErrc {
+  // transport
+  kConnect,          // could not connect / TLS failure
+  kTimeout,          // no complete reply in time
+  kReset,            // connection dropped mid-reply
+  kHttpStatus,       // non-2xx HTTP status other than 429
+  kRateLimited,      // HTTP 429 (retry_after set when the node said)
+  kTooLarge,         // reply body above the client's limit
+  // reply shape
+  kBadReply,         // not JSON, not JSON-RPC 2.0, wrong id, truncated
+  kBadResult,        // "result" present but not the expected shape
+  // node errors (JSON-RPC "error" objects), mapped from codes and messages
+  kNonceTooLow,
+  kReplacementUnderpriced,
+  kAlreadyKnown,
+  kInsufficientFunds,
+  kExecutionReverted,  // revert_data / revert_reason set
+  kMethodNotFound,
+  kRangeTooLarge,      // getLogs range or result count refused
+  kNodeError,          // any other error object
+};
+std::string_view describe(RpcErrc e) noexcept;
+
+struct RpcError {
+  RpcErrc code = RpcErrc::kNodeError;
+  ErrorClass cls = ErrorClass::kNonRetryable;
+  std::string method;     // the JSON-RPC method
+  std::string message;    // the node's message or the transport's detail (never a key)
+  int64_t rpc_code = 0;   // JSON-RPC error code, when there was one
+  int http_status = 0;
+  std::chrono::milliseconds retry_after{0};
+  Bytes revert_data;         // kExecutionReverted
+  std::string revert_reason; // decoded Error(string) / Panic(uint256) / custom error selector
+};
+
+// "<method>: <message>" with class, for logs and CLI errors.
+std::string to_string(const RpcError& e);
+
+template <class T>
+using RpcResult = std::expected<T, RpcError>;
+
+// Carries one request body and returns the reply body. Implementations:
+// HttpTransport (http.hpp), WsTransport (ws.hpp).
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // `is_send` marks eth_sendRawTransaction: a failure after the body may have
+  // left is kOutcomeUnknown, never kRetryable.
+  virtual RpcResult<std::string> round_trip(std::string_view body, std::chrono::milliseconds timeout, bool is_send) = 0;
+  [[nodiscard]] virtual std::string url() const = 0;
+};
+
+struct RetryPolicy {
+  int max_attempts = 4;                        // reads only
+  std::chrono::milliseconds base_delay{50};    // doubled each attempt, with jitter
+  std::chrono::milliseconds max_delay{2000};
+  std::chrono::milliseconds timeout{10000};    // per call
+};
+
+class RpcClient {
+ public:
+  explicit RpcClient(std::unique_ptr<Transport> transport, RetryPolicy policy = {});
+
+  // A raw call: params is a JSON array. Returns the "result" value.
+  RpcResult<core::Json> request(std::string_view method, core::Json params);
+  // A JSON-RPC batch: one result per call, in the order given (replies are
+  // matched by id whatever order the node sends them in).
+  RpcResult<std::vector<RpcResult<core::Json>>> batch(const std::vector<std::pair<std::string, core::Json>>& calls);
+
+  RpcResult<uint64_t> chain_id();
+  RpcResult<BlockNum> block_number();
+  RpcResult<std::optional<BlockHeader>> block_header(BlockRef ref);
+  RpcResult<std::optional<BlockHeader>> block_header_by_hash(const Hash32& hash);
+  // Splits [from, to] in halves when the node refuses a range (kRangeTooLarge).
+  RpcResult<std::vector<Log>> get_logs(const LogFilter& filter, BlockNum from, BlockNum to);
+  RpcResult<std::vector<Log>> get_logs_by_block_hash(const LogFilter& filter, const Hash32& block_hash);
+  RpcResult<Bytes> call(const CallRequest& req, BlockRef at = Tag::kLatest);
+  RpcResult<uint64_t> estimate_gas(const CallRequest& req);
+  RpcResult<FeeHistory> fee_history(uint64_t blocks, BlockRef newest, const std::vector<double>& percentiles);
+  RpcResult<U256> max_priority_fee_per_gas();
+  RpcResult<U256> gas_price();
+  RpcResult<uint64_t> transaction_count(const Address& who, BlockRef at = Tag::kPending);
+  RpcResult<U256> balance(const Address& who, BlockRef at = Tag::kLatest);
+  // Never retried. On kOutcomeUnknown the caller reconciles with txn_hash.
+  RpcResult<Hash32> send_raw_transaction(core::ByteView raw);
+  RpcResult<std::optional<Receipt>> transaction_receipt(const Hash32& hash);
+  RpcResult<std::optional<TxnInfo>> transaction_by_hash(const Hash32& hash);
+  // txpool_content, on nodes that have it (kMethodNotFound elsewhere).
+  RpcResult<core::Json> txpool_content();
+
+  [[nodiscard]] std::string url() const { return transport_->url(); }
+  [[nodiscard]] Transport& transport() { return *transport_; }
+
+ private:
+  RpcResult<core::Json> request_once(std::string_view method, const core::Json& params, bool is_send);
+  std::unique_ptr<Transport> transport_;
+  RetryPolicy policy_;
+  uint64_t next_id_ = 1;
+};
+
+// Parsers from JSON-RPC results (exposed for tests and the WebSocket path).
+RpcResult<BlockHeader> parse_block_header(const core::Json& j);
+RpcResult<Log> parse_log(const core::Json& j);
+RpcResult<Receipt> parse_receipt(const core::Json& j);
+
+// Maps a JSON-RPC error object to a classified RpcError (node message
+// strings: "nonce too low", "replacement transaction underpriced", ...).
+RpcError classify_node_error(std::string_view method, const core::Json& error_object, bool is_send);
+// Decodes revert data: Error(string), Panic(uint256), else the 4-byte selector.
+std::string decode_revert_reason(core::ByteView data);
+
+}  // namespace perpx::chain
