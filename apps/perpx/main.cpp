@@ -20,6 +20,12 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::ExtrasError& e) {
+    // CLI11's message repeats the stray arguments, which may be a key typed
+    // in the wrong place: name only how many there were.
+    (void)e;
+    std::fprintf(stderr, "perpx: unexpected argument(s) (not repeated here, in case one is a key); see --help\n");
+    return 1;
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "perpx: %s\n", e.what());
     return 1;

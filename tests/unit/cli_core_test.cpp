@@ -76,6 +76,7 @@ TEST_CASE("tx sign and decode", "[cli]") {
   check_bad_input({"tx", "sign", "--private-key", kKey, R"({"type":0,"nonce":1,"gas":1,"gasPrice":1,"from":"0x0000000000000000000000000000000000000001"})"});
   check_bad_input({"tx", "sign", "--private-key", "0x46464646464646464646464646464646464646464646464646464646464646", kEip155Json});
   check_bad_input({"tx", "sign", kEip155Json});  // no key at all
+  check_bad_input({"tx", "sign", kKey, kEip155Json});  // a key typed as a positional is not echoed
   check_bad_input({"tx", "decode", kEip155Raw.substr(0, kEip155Raw.size() - 2)});
   check_bad_input({"tx", "decode", "0x03c0"});
 }

@@ -50,8 +50,14 @@ inline constexpr ScryptParams kScryptLight{4096, 8, 6};
 inline constexpr Pbkdf2Params kPbkdf2Standard{262144};
 
 // Limits on what decrypt accepts, so a hostile file cannot ask for unbounded
-// memory or time: scrypt needs at most 1 GiB (128 * r * n bytes), p <= 64,
+// memory or time: scrypt needs at most 1 GiB (128 * r * n bytes), r <= 1024, p <= 64,
 // pbkdf2 c <= 2^26, dklen in [32, 64], salt at most 1 KiB.
+
+// The KDF step alone: fills `out` (1..1024 bytes). scrypt accepts every n
+// geth does (RFC 7914's n < 2^(16 r) is not enforced: the Web3 Secret Storage
+// scrypt test vector itself has n=262144 with r=1). For tests and tools.
+std::expected<void, KeystoreError> derive_key(std::span<uint8_t> out, std::string_view password, core::ByteView salt,
+                                              const KdfParams& kdf);
 
 // Decrypts a keystore JSON document with the password. Accepts "crypto" or
 // "Crypto", hex with or without "0x", keys stored shorter than 32 bytes (old
