@@ -64,5 +64,7 @@ void add_abi_commands(CLI::App& app);      // abi encode|decode-log|decode-outpu
 void add_typed_data_commands(CLI::App& app);  // typed-data hash|sign
 void add_wallet_commands(CLI::App& app);   // wallet new|import|address
 void add_bench_commands(CLI::App& app);    // bench sign
+void add_chain_commands(CLI::App& app);    // chain up
+void add_watch_commands(CLI::App& app);    // watch
 
 }  // namespace perpx::app

@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   perpx::app::add_typed_data_commands(app);
   perpx::app::add_wallet_commands(app);
   perpx::app::add_bench_commands(app);
+  perpx::app::add_chain_commands(app);
+  perpx::app::add_watch_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
