@@ -80,31 +80,6 @@ bool valid_utf8(ByteView s) {
   return true;
 }
 
-// A JSON integer value: magnitude and sign. Text forms: decimal or 0x hex,
-// optionally preceded by '-'.
-struct SignedValue {
-  U256 mag;
-  bool negative = false;
-};
-
-std::expected<SignedValue, std::string> json_integer(const Json& j) {
-  if (j.is_number_integer() && !j.is_number_unsigned() && j.get<int64_t>() < 0) {
-    const int64_t v = j.get<int64_t>();
-    return SignedValue{U256{static_cast<uint64_t>(-(v + 1)) + 1}, true};
-  }
-  if (j.is_string()) {
-    const auto& s = j.get_ref<const std::string&>();
-    if (s.starts_with('-')) {
-      auto m = core::json_quantity(Json(s.substr(1)));
-      if (!m) return std::unexpected(m.error());
-      return SignedValue{*m, !m->is_zero()};
-    }
-  }
-  auto m = core::json_quantity(j);
-  if (!m) return std::unexpected(m.error());
-  return SignedValue{*m, false};
-}
-
 // ---- encoder ----------------------------------------------------------------
 
 class Encoder {
@@ -204,16 +179,10 @@ class Encoder {
   }
 
   bool integer(const AbiType& t, const Json& v) {
-    auto x = json_integer(v);
-    if (!x) return fail(AbiErrc::kBadValue, canonical_type(t) + ": " + x.error());
-    const bool is_signed = t.kind == Kind::kInt;
-    const unsigned bits = x->mag.bit_length();
-    // intN holds -2^(N-1) .. 2^(N-1)-1; uintN holds 0 .. 2^N-1.
-    const bool fits = !is_signed ? !x->negative && bits <= t.size
-                      : x->negative ? bits < t.size || (bits == t.size && (x->mag & (x->mag - U256{1})).is_zero())
-                                    : bits < t.size;
-    if (!fits) return fail(AbiErrc::kOutOfRange, "value does not fit " + canonical_type(t));
-    append_uint(out_, x->negative ? U256{0} - x->mag : x->mag);
+    auto x = core::json_signed_integer(v);
+    if (!x) return fail(AbiErrc::kBadValue, canonical_type(t) + ": " + x.error().message);
+    if (!core::fits_integer(*x, t.size, t.kind == Kind::kInt)) return fail(AbiErrc::kOutOfRange, "value does not fit " + canonical_type(t));
+    append_uint(out_, core::to_word(*x));
     return true;
   }
 

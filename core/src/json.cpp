@@ -74,4 +74,27 @@ std::expected<U256, std::string> json_quantity(const Json& j) {
   return std::unexpected(std::string("must be a decimal string, a 0x hex string or an integer"));
 }
 
+std::expected<SignedInt, IntegerError> json_signed_integer(const Json& j) {
+  if (j.is_number_integer() && !j.is_number_unsigned() && j.get<int64_t>() < 0) {
+    const int64_t v = j.get<int64_t>();
+    return SignedInt{U256{static_cast<uint64_t>(-(v + 1)) + 1}, true};
+  }
+  const bool minus = j.is_string() && j.get_ref<const std::string&>().starts_with('-');
+  auto m = minus ? json_quantity(Json(j.get_ref<const std::string&>().substr(1))) : json_quantity(j);
+  if (!m) {
+    // json_quantity's message for a number beyond 256 bits is U256Error::kOverflow's.
+    const bool range = m.error().starts_with(describe(U256Error::kOverflow));
+    return std::unexpected(IntegerError{range, m.error()});
+  }
+  return SignedInt{*m, minus && !m->is_zero()};
+}
+
+bool fits_integer(const SignedInt& v, unsigned bits, bool is_signed) noexcept {
+  if (!is_signed) return !v.negative && v.magnitude.bit_length() <= bits;
+  if (!v.negative) return v.magnitude.bit_length() < bits;
+  return v.magnitude <= (U256{1} << (bits - 1));
+}
+
+U256 to_word(const SignedInt& v) noexcept { return v.negative ? U256{} - v.magnitude : v.magnitude; }
+
 }  // namespace perpx::core

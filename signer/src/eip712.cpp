@@ -121,42 +121,6 @@ std::string_view base_type(std::string_view t) {
   }
 }
 
-// Integer values: a JSON integer, a decimal or 0x hex string, '-' allowed
-// (the sign is range-checked by the caller).
-struct Integer {
-  U256 magnitude;
-  bool negative = false;
-};
-
-std::expected<Integer, Eip712Error> parse_integer(const Json& v, std::string& detail) {
-  if (v.is_number_unsigned()) return Integer{U256{v.get<uint64_t>()}, false};
-  if (v.is_number_integer()) {
-    const int64_t i = v.get<int64_t>();
-    if (i >= 0) return Integer{U256{static_cast<uint64_t>(i)}, false};
-    return Integer{U256{static_cast<uint64_t>(-(i + 1)) + 1}, true};
-  }
-  if (!v.is_string()) {
-    detail = v.is_number_float() ? "an integer is required, not a fraction or exponent"
-                                 : "expected a decimal string, a 0x hex string or an integer";
-    return std::unexpected(Eip712Error::kBadValue);
-  }
-  std::string_view s = v.get_ref<const std::string&>();
-  Integer out;
-  if (s.starts_with('-')) {
-    out.negative = true;
-    s.remove_prefix(1);
-  }
-  auto m = core::parse_u256(s);
-  if (!m) {
-    detail = std::string(core::describe(m.error())) + " (\"" + v.get_ref<const std::string&>() + "\")";
-    const bool range = m.error() == core::U256Error::kOverflow || m.error() == core::U256Error::kTooLong;
-    return std::unexpected(range ? Eip712Error::kOutOfRange : Eip712Error::kBadValue);
-  }
-  out.magnitude = *m;
-  if (out.magnitude.is_zero()) out.negative = false;
-  return out;
-}
-
 void append_word(Bytes& out, const U256& v) {
   std::array<uint8_t, 32> w{};
   to_be(w, v);
@@ -204,16 +168,10 @@ std::expected<void, TypedDataError> encode_atomic(Bytes& out, const Atomic& a, s
     }
     case Kind::kUint:
     case Kind::kInt: {
-      std::string detail;
-      auto n = parse_integer(v, detail);
-      if (!n) return err(n.error(), path, t + ": " + detail);
-      const bool is_signed = a.kind == Kind::kInt;
-      bool ok;
-      if (!is_signed) ok = !n->negative && n->magnitude.bit_length() <= a.width;
-      else if (!n->negative) ok = n->magnitude.bit_length() <= a.width - 1;
-      else ok = n->magnitude <= (U256{1} << (a.width - 1));
-      if (!ok) return err(Eip712Error::kOutOfRange, path, "does not fit " + t);
-      append_word(out, n->negative ? ~n->magnitude + U256{1} : n->magnitude);
+      auto n = core::json_signed_integer(v);
+      if (!n) return err(n.error().out_of_range ? Eip712Error::kOutOfRange : Eip712Error::kBadValue, path, t + ": " + n.error().message);
+      if (!core::fits_integer(*n, a.width, a.kind == Kind::kInt)) return err(Eip712Error::kOutOfRange, path, "does not fit " + t);
+      append_word(out, core::to_word(*n));
       return {};
     }
     case Kind::kNone: break;

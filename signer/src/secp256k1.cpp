@@ -44,6 +44,15 @@ const secp256k1_context* context() {
 
 void u256_to_be32(uint8_t* out, const U256& v) noexcept { core::to_be(std::span<uint8_t, 32>(out, 32), v); }
 
+PublicKey to_public_key(const secp256k1_pubkey& pub) noexcept {
+  uint8_t ser[65];
+  size_t len = sizeof ser;
+  secp256k1_ec_pubkey_serialize(context(), ser, &len, &pub, SECP256K1_EC_UNCOMPRESSED);
+  PublicKey out;
+  std::memcpy(out.xy.data(), ser + 1, 64);
+  return out;
+}
+
 }  // namespace
 
 std::string_view describe(KeyError e) noexcept {
@@ -135,12 +144,7 @@ std::expected<PublicKey, SignatureError> recover(const Hash32& digest, const Sig
   secp256k1_pubkey pub;
   if (secp256k1_ecdsa_recover(context(), &pub, &rsig, digest.bytes.data()) != 1)
     return std::unexpected(SignatureError::kNoKeyRecovered);
-  uint8_t ser[65];
-  size_t len = sizeof ser;
-  secp256k1_ec_pubkey_serialize(context(), ser, &len, &pub, SECP256K1_EC_UNCOMPRESSED);
-  PublicKey out;
-  std::memcpy(out.xy.data(), ser + 1, 64);
-  return out;
+  return to_public_key(pub);
 }
 
 std::expected<Address, SignatureError> recover_address(const Hash32& digest, const Signature& sig, bool require_low_s) noexcept {
@@ -152,12 +156,7 @@ std::expected<Address, SignatureError> recover_address(const Hash32& digest, con
 PublicKey public_key_of(const SecretKey& key) noexcept {
   secp256k1_pubkey pub;
   if (secp256k1_ec_pubkey_create(context(), &pub, key.expose_secret().data()) != 1) std::abort();
-  uint8_t ser[65];
-  size_t len = sizeof ser;
-  secp256k1_ec_pubkey_serialize(context(), ser, &len, &pub, SECP256K1_EC_UNCOMPRESSED);
-  PublicKey out;
-  std::memcpy(out.xy.data(), ser + 1, 64);
-  return out;
+  return to_public_key(pub);
 }
 
 Address address_of(const PublicKey& pub) noexcept { return core::address_from_word(core::keccak256(pub.xy)); }

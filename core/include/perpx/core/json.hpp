@@ -25,4 +25,23 @@ std::expected<Json, std::string> parse_json(std::string_view text);
 // integer. The error names what is wrong (not the field: callers add that).
 std::expected<U256, std::string> json_quantity(const Json& j);
 
+// A signed integer (ABI intN/uintN, EIP-712): what json_quantity takes, and
+// also negative JSON integers and "-" followed by a decimal or 0x hex string.
+// Zero is never negative.
+struct SignedInt {
+  U256 magnitude;
+  bool negative = false;
+};
+struct IntegerError {
+  bool out_of_range = false;  // a well-formed number beyond 256 bits
+  std::string message;
+};
+std::expected<SignedInt, IntegerError> json_signed_integer(const Json& j);
+
+// Whether v fits uintN (is_signed false: 0 .. 2^N-1) or intN (-2^(N-1) ..
+// 2^(N-1)-1), for 1 <= bits <= 256.
+bool fits_integer(const SignedInt& v, unsigned bits, bool is_signed) noexcept;
+// v as a 256-bit two's-complement word.
+U256 to_word(const SignedInt& v) noexcept;
+
 }  // namespace perpx::core
