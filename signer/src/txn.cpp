@@ -115,7 +115,10 @@ void fields(Sink& sink, const Txn& t, const Signature* sig) {
 void encode(Bytes& out, const Txn& t, const Signature* sig) {
   Measure m;
   fields(m, t, sig);
-  out.reserve(out.size() + 1 + rlp::list_length(m.n));
+  // Reserve as if r and s were full 32-byte values, so a buffer warmed up by
+  // a signature that happened to encode shorter never grows later.
+  const size_t slack = sig ? 2 * 33 - rlp::uint_length(sig->r) - rlp::uint_length(sig->s) : 0;
+  out.reserve(out.size() + 1 + rlp::list_length(m.n + slack));
   if (t.type != TxnType::kLegacy) out.push_back(static_cast<uint8_t>(t.type));
   rlp::encode_header(out, true, m.n);
   Write w{out};
