@@ -25,8 +25,12 @@ test-sanitize: setup
 	@cmake --build $(BUILD_ASAN) -j $(JOBS)
 	@ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS)
 
+# Google Benchmarks (keccak vs Crypto++, RLP, EIP-712, build-and-sign vs raw
+# libsecp256k1), then perpx beside ethers v6 and viem in one run.
 bench: build
-	@bench/compare $(BUILD)
+	@$(BUILD)/bin/core_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+	@$(BUILD)/bin/signer_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+	@bench/compare --build-dir $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

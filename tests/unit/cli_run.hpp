@@ -64,7 +64,9 @@ inline RunResult run_perpx(const std::vector<std::string>& args, const std::stri
   while (out_open || err_open) {
     pollfd fds[3] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}, {in_pipe[1], POLLOUT, 0}};
     const nfds_t n = in_pipe[1] >= 0 ? 3 : 2;
-    if (poll(fds, n, 30000) <= 0) break;
+    // A hang guard only (5 minutes: scrypt under the sanitizers on a loaded
+    // machine takes tens of seconds); tests never assert on time.
+    if (poll(fds, n, 300000) <= 0) break;
     char buf[65536];
     for (int i = 0; i < 2; ++i) {
       if (fds[i].revents & (POLLIN | POLLHUP)) {
