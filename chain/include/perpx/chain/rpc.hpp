@@ -11,6 +11,13 @@
 //   kOutcomeUnknown  a send whose fate we cannot know (timeout or reset after
 //                    the body left): reconcile by hash, never resend blindly
 // Reads are retried with jittered backoff (Retry-After honoured); sends never.
+// A reply that is not valid JSON-RPC for our request (malformed or truncated
+// JSON, wrong id, not exactly one of result/error) is kBadReply: retryable
+// for a read, kOutcomeUnknown for a send. A well-formed reply whose result
+// has the wrong shape is kBadResult (non-retryable; outcome-unknown for a
+// send). Typed calls also check that the answer is for what was asked (block
+// number or hash, transaction hash, log block range; a send's hash must be
+// keccak256 of the raw bytes): a mismatch is kBadResult, never a value.
 //
 // Thread: an RpcClient is used from one thread at a time. Allocates.
 #include <chrono>
@@ -37,7 +44,7 @@ enum class [[nodiscard]] RpcErrc {
   kTimeout,          // no complete reply in time
   kReset,            // connection dropped mid-reply
   kHttpStatus,       // non-2xx HTTP status other than 429
-  kRateLimited,      // HTTP 429 (retry_after set when the node said)
+  kRateLimited,      // HTTP 429 (retry_after set when the node said), or a node's rate-limit error object
   kTooLarge,         // reply body above the client's limit
   // reply shape
   kBadReply,         // not JSON, not JSON-RPC 2.0, wrong id, truncated
@@ -48,9 +55,9 @@ enum class [[nodiscard]] RpcErrc {
   kAlreadyKnown,
   kInsufficientFunds,
   kExecutionReverted,  // revert_data / revert_reason set
-  kMethodNotFound,
+  kMethodNotFound,     // -32601 and "method ... not found/supported": fatal for that endpoint
   kRangeTooLarge,      // getLogs range or result count refused
-  kNodeError,          // any other error object
+  kNodeError,          // any other error object (transient ones such as "header not found" retryable)
 };
 std::string_view describe(RpcErrc e) noexcept;
 
@@ -88,7 +95,22 @@ struct RetryPolicy {
   std::chrono::milliseconds base_delay{50};    // doubled each attempt, with jitter
   std::chrono::milliseconds max_delay{2000};
   std::chrono::milliseconds timeout{10000};    // per call
+  // A Retry-After (HTTP 429) up to this long is waited out exactly; a longer
+  // one ends the call with kRateLimited (retry_after set) for the caller.
+  std::chrono::milliseconds max_retry_after{10000};
 };
+
+// The wait before retry number `retry` (0 for the first retry): equal jitter,
+// d/2 + u * d/2 with d = min(max_delay, base_delay * 2^retry) and u in [0, 1).
+std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry, double u) noexcept;
+
+// Methods whose effect is not idempotent (the namespace's method name starts
+// with "send": eth_sendRawTransaction, eth_sendBundle, ...): never retried,
+// and failures after the body left are kOutcomeUnknown.
+bool is_send_method(std::string_view method) noexcept;
+
+// How RpcClient waits between retries; tests inject one that records.
+using SleepFn = std::function<void(std::chrono::milliseconds)>;
 
 class RpcClient {
  public:
@@ -97,14 +119,18 @@ class RpcClient {
   // A raw call: params is a JSON array. Returns the "result" value.
   RpcResult<core::Json> request(std::string_view method, core::Json params);
   // A JSON-RPC batch: one result per call, in the order given (replies are
-  // matched by id whatever order the node sends them in).
+  // matched by id whatever order the node sends them in). A call without a
+  // reply gets kBadReply; an unknown or duplicated id fails the whole batch,
+  // as does a single error object in place of the array. Retried as a whole
+  // (transport failures only) unless it holds a send. An empty batch sends nothing.
   RpcResult<std::vector<RpcResult<core::Json>>> batch(const std::vector<std::pair<std::string, core::Json>>& calls);
 
   RpcResult<uint64_t> chain_id();
   RpcResult<BlockNum> block_number();
   RpcResult<std::optional<BlockHeader>> block_header(BlockRef ref);
   RpcResult<std::optional<BlockHeader>> block_header_by_hash(const Hash32& hash);
-  // Splits [from, to] in halves when the node refuses a range (kRangeTooLarge).
+  // Splits [from, to] in halves when the node refuses a range (kRangeTooLarge),
+  // down to single blocks, and keeps the width that worked for the rest.
   RpcResult<std::vector<Log>> get_logs(const LogFilter& filter, BlockNum from, BlockNum to);
   RpcResult<std::vector<Log>> get_logs_by_block_hash(const LogFilter& filter, const Hash32& block_hash);
   RpcResult<Bytes> call(const CallRequest& req, BlockRef at = Tag::kLatest);
@@ -114,7 +140,8 @@ class RpcClient {
   RpcResult<U256> gas_price();
   RpcResult<uint64_t> transaction_count(const Address& who, BlockRef at = Tag::kPending);
   RpcResult<U256> balance(const Address& who, BlockRef at = Tag::kLatest);
-  // Never retried. On kOutcomeUnknown the caller reconciles with txn_hash.
+  // Never retried. On kOutcomeUnknown the caller reconciles by the hash,
+  // keccak256(raw). A connect failure (kConnect, kRetryable) sent nothing.
   RpcResult<Hash32> send_raw_transaction(core::ByteView raw);
   RpcResult<std::optional<Receipt>> transaction_receipt(const Hash32& hash);
   RpcResult<std::optional<TxnInfo>> transaction_by_hash(const Hash32& hash);
@@ -123,15 +150,30 @@ class RpcClient {
 
   [[nodiscard]] std::string url() const { return transport_->url(); }
   [[nodiscard]] Transport& transport() { return *transport_; }
+  [[nodiscard]] const RetryPolicy& policy() const noexcept { return policy_; }
+  // Replaces the retry wait (default: std::this_thread::sleep_for).
+  void set_sleep(SleepFn sleep) { sleep_ = std::move(sleep); }
 
  private:
   RpcResult<core::Json> request_once(std::string_view method, const core::Json& params, bool is_send);
+  template <class F>
+  auto with_retries(bool is_send, F&& once) -> decltype(once());
   std::unique_ptr<Transport> transport_;
   RetryPolicy policy_;
   uint64_t next_id_ = 1;
+  SleepFn sleep_;
+  uint64_t jitter_state_;
 };
 
+// JSON-RPC quantities: a JSON string "0x" + 1..64 hex digits. Leading zeros
+// ("0x01") are tolerated on input, since the value is unambiguous and some
+// nodes send them; "0x", a missing prefix, a JSON number, a non-hex digit or
+// more than 256 bits are errors. perpx always writes the minimal form.
+std::expected<U256, std::string> parse_quantity(const core::Json& j);
+std::expected<uint64_t, std::string> parse_quantity_u64(const core::Json& j);
+
 // Parsers from JSON-RPC results (exposed for tests and the WebSocket path).
+// Failures are kBadResult with the field named; `method` is left empty.
 RpcResult<BlockHeader> parse_block_header(const core::Json& j);
 RpcResult<Log> parse_log(const core::Json& j);
 RpcResult<Receipt> parse_receipt(const core::Json& j);

@@ -67,6 +67,7 @@ struct Receipt {
   U256 effective_gas_price;
   std::optional<Address> contract_address;
   std::vector<Log> logs;
+  friend bool operator==(const Receipt&, const Receipt&) = default;
 };
 
 // A transaction as eth_getTransactionByHash reports it (pending or mined).
@@ -76,6 +77,7 @@ struct TxnInfo {
   uint64_t nonce = 0;
   std::optional<BlockNum> block_number;  // empty while pending
   std::optional<Hash32> block_hash;
+  friend bool operator==(const TxnInfo&, const TxnInfo&) = default;
 };
 
 // eth_call / eth_estimateGas request.
