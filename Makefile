@@ -30,6 +30,7 @@ test-sanitize: setup
 bench: build
 	@$(BUILD)/bin/core_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	@$(BUILD)/bin/signer_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+	@$(BUILD)/bin/chain_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	@bench/compare --build-dir $(BUILD)
 
 clean:

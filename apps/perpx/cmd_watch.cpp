@@ -29,6 +29,7 @@
 #include <string>
 
 #include "cli.hpp"
+#include "watch_feeds.hpp"
 #include "perpx/chain/heads.hpp"
 #include "perpx/chain/http.hpp"
 #include "perpx/chain/ws.hpp"
@@ -48,6 +49,7 @@ struct WatchOptions {
   bool json = false;
   uint32_t interval_ms = 1000;
   uint32_t window = 128;
+  std::vector<std::string> feeds;  // --feed specs (watch_feeds.hpp)
 };
 
 std::string hex(const chain::Hash32& h) { return core::to_hex(h); }
@@ -126,8 +128,17 @@ void watch(const WatchOptions& o) {
   ho.window = o.window;
   ho.seed = std::min<uint32_t>(32, o.window - 1);  // so an early reorg still finds its fork point
   ho.confirmations = o.confirmations;
+  std::vector<WatchedFeed> feeds = open_feeds(rpc, o.feeds);
   chain::HeadTracker heads(source, [&](const HeadEvent& ev) {
     print_line(render(ev, o.json));
+    // Feeds are read at every new block; a price line follows its head line.
+    if (const auto* a = std::get_if<chain::Advance>(&ev); a && !feeds.empty()) {
+      for (const auto& price : poll_feeds(rpc, feeds, a->header)) {
+        if (o.json) print_json(price);
+        else print_line("price " + price["source"].get<std::string>() + " " + price["feed"].get<std::string>() + " " +
+                        price["price"].get<std::string>() + " block " + std::to_string(a->header.number));
+      }
+    }
     std::fflush(stdout);
   }, ho);
 
@@ -158,12 +169,14 @@ void watch(const WatchOptions& o) {
 
 void add_watch_commands(CLI::App& app) {
   auto opts = std::make_shared<WatchOptions>();
-  auto* cmd = app.add_subcommand("watch", "stream heads, reorgs, safe and finalized blocks until interrupted");
+  auto* cmd = app.add_subcommand("watch", "stream heads, reorgs, safe and finalized blocks (and oracle prices) until interrupted");
   cmd->add_option("--rpc-url", opts->rpc_url, "HTTP JSON-RPC endpoint")->envname("ETH_RPC_URL");
   cmd->add_option("--ws-url", opts->ws_url, "WebSocket endpoint: heads by newHeads subscription (HTTP still used for tags and backfill)");
   auto* conf = cmd->add_option("--confirmations", opts->confirmation_depth,
                                "finality by depth: safe = finalized = head - N (default: the node's safe/finalized tags)");
   cmd->add_flag("--json", opts->json, "one JSON object per line");
+  cmd->add_option("--feed", opts->feeds,
+                  "oracle feed read at every new head (repeatable): chainlink:<addr>, pyth:<addr>:<priceId>, univ3:<pool>[:invert]");
   cmd->add_option("--interval-ms", opts->interval_ms, "poll interval in milliseconds (10..60000, default 1000)")
       ->check(CLI::Range(10, 60000));
   cmd->add_option("--window", opts->window, "recent blocks kept; the deepest reorg followed is window-1 (default 128)")
