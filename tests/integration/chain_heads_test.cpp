@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "value_of.hpp"
 #include "perpx/chain/heads.hpp"
 #include "perpx/chain/local_chain.hpp"
 #include "perpx/chain/logs.hpp"
@@ -23,6 +24,8 @@ using namespace perpx;
 using namespace perpx::chain;
 using core::Json;
 
+using perpx::test::value_of;
+
 namespace {
 
 // Init code: CODECOPY the 13-byte runtime and RETURN it. Runtime: copy the
@@ -30,12 +33,6 @@ namespace {
 //   init:    600d 80 600b 6000 39 6000 f3
 //   runtime: 36 6000 6000 37 602a 36 6000 a1 00
 constexpr std::string_view kEmitterInit = "0x600d80600b6000396000f3366000600037602a366000a100";
-
-template <class T>
-T value_of(RpcResult<T> r) {
-  if (!r) FAIL(to_string(r.error()));
-  return std::move(*r);
-}
 
 std::string hex_of(const Address& a) { return core::to_hex(a.view()); }
 

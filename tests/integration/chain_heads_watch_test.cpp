@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "value_of.hpp"
 #include "perpx/chain/local_chain.hpp"
 #include "perpx/core/hex.hpp"
 
@@ -26,13 +27,9 @@ using perpx::test::Child;
 using core::Json;
 using Clock = std::chrono::steady_clock;
 
-namespace {
+using perpx::test::value_of;
 
-template <class T>
-T value_of(RpcResult<T> r) {
-  if (!r) FAIL(to_string(r.error()));
-  return std::move(*r);
-}
+namespace {
 
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "fault_server.hpp"
+#include "value_of.hpp"
 #include "perpx/chain/http.hpp"
 #include "perpx/chain/local_chain.hpp"
 #include "perpx/core/address.hpp"
@@ -19,6 +20,8 @@
 using namespace perpx;
 using namespace perpx::chain;
 using core::Json;
+
+using perpx::test::value_of;
 
 namespace {
 
@@ -44,12 +47,6 @@ Bytes sign_1559(const signer::SecretKey& key, uint64_t nonce, std::optional<Addr
 }
 
 // The value of a call that must succeed (the error is the failure message).
-template <class T>
-T value_of(RpcResult<T> r) {
-  if (!r) FAIL(to_string(r.error()));
-  return std::move(*r);
-}
-
 Address addr(std::string_view s) { return *core::parse_address(s); }
 
 // The receipt of a sent transaction. anvil's automine can answer the send

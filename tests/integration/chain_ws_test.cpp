@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "value_of.hpp"
 #include "perpx/chain/heads.hpp"
 #include "child_process.hpp"
 #include "perpx/chain/local_chain.hpp"
@@ -34,17 +35,13 @@ using core::Json;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
+using perpx::test::value_of;
+
 namespace {
 
 // Init code: CODECOPY the 13-byte runtime and RETURN it. Runtime: LOG1(topic
 // 0x2a) of the calldata, on any call (as in chain_heads_test.cpp).
 constexpr std::string_view kEmitterInit = "0x600d80600b6000396000f3366000600037602a366000a100";
-
-template <class T>
-T value_of(RpcResult<T> r) {
-  if (!r) FAIL(to_string(r.error()));
-  return std::move(*r);
-}
 
 std::string hex_of(const Address& a) { return core::to_hex(a.view()); }
 

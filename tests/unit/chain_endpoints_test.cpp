@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "fault_server.hpp"
+#include "value_of.hpp"
 #include "perpx/chain/endpoints.hpp"
 #include "perpx/chain/http.hpp"
 #include "perpx/core/hex.hpp"
@@ -19,17 +20,9 @@ using test::http_reply;
 using test::rpc_error;
 using test::rpc_result;
 
-namespace {
+using perpx::test::value_of;
 
-// The value of a result that must be there (the error is the failure message).
-template <class T, class E>
-T value_of(std::expected<T, E> r) {
-  if (!r) {
-    if constexpr (std::is_same_v<E, perpx::chain::RpcError>) FAIL(perpx::chain::to_string(r.error()));
-    else FAIL(r.error());
-  }
-  return std::move(*r);
-}
+namespace {
 
 // A scripted node: a head, a hash per block (one hex digit repeated), and
 // counters per method. fail_reads makes every read a 503.

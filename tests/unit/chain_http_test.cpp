@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "fault_server.hpp"
+#include "value_of.hpp"
 #include "perpx/chain/http.hpp"
 #include "perpx/core/hex.hpp"
 #include "perpx/core/keccak.hpp"
@@ -23,17 +24,9 @@ using test::rpc_error;
 using test::rpc_result;
 using ms = std::chrono::milliseconds;
 
-namespace {
+using perpx::test::value_of;
 
-// The value of a result that must be there (the error is the failure message).
-template <class T, class E>
-T value_of(std::expected<T, E> r) {
-  if (!r) {
-    if constexpr (std::is_same_v<E, perpx::chain::RpcError>) FAIL(perpx::chain::to_string(r.error()));
-    else FAIL(r.error());
-  }
-  return std::move(*r);
-}
+namespace {
 
 // A client whose retry waits are recorded instead of slept.
 struct Probe {

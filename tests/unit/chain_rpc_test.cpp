@@ -2,6 +2,7 @@
 // functions, one CHECK per case.
 #include <catch2/catch.hpp>
 
+#include "value_of.hpp"
 #include "perpx/chain/abi.hpp"
 #include "perpx/chain/http.hpp"
 #include "perpx/chain/rpc.hpp"
@@ -11,17 +12,9 @@ using namespace perpx;
 using namespace perpx::chain;
 using core::Json;
 
-namespace {
+using perpx::test::value_of;
 
-// The value of a result that must be there (the error is the failure message).
-template <class T, class E>
-T value_of(std::expected<T, E> r) {
-  if (!r) {
-    if constexpr (std::is_same_v<E, perpx::chain::RpcError>) FAIL(perpx::chain::to_string(r.error()));
-    else FAIL(r.error());
-  }
-  return std::move(*r);
-}
+namespace {
 
 Json js(std::string_view text) { return *core::parse_json(text); }
 Bytes hex(std::string_view s) { return *core::parse_hex(s); }
