@@ -464,25 +464,34 @@ const core::Json& reply_result(const core::Json& reply) {
   return *it;
 }
 
-// Typed: parse_log, then the AnswerUpdated decoder into a PriceSample.
-DecodeSums decode_typed(std::string_view text) {
+// Parses the reply and calls fn(log, index) for each parsed log, in order.
+template <class Fn>
+void for_each_log(std::string_view text, Fn fn) {
   auto reply = core::parse_json(text);
   if (!reply) fail("bench decode-logs: " + reply.error());
-  DecodeSums sums;
   const core::Json& logs = reply_result(*reply);
+  size_t i = 0;
   for (const auto& x : logs) {
     auto log = chain::parse_log(x);
-    if (!log) fail("bench decode-logs: log " + std::to_string(sums.logs) + ": " + chain::to_string(log.error()));
-    auto s = chain::decode_answer_updated(*log, 8);
-    if (!s) fail("bench decode-logs: log " + std::to_string(sums.logs) + ": " + chain::describe(s.error()));
+    if (!log) fail("bench decode-logs: log " + std::to_string(i) + ": " + chain::to_string(log.error()));
+    fn(*log, i, logs.size());
+    ++i;
+  }
+}
+
+// Typed: parse_log, then the AnswerUpdated decoder into a PriceSample.
+DecodeSums decode_typed(std::string_view text) {
+  DecodeSums sums;
+  for_each_log(text, [&](const chain::Log& log, size_t i, size_t n) {
+    auto s = chain::decode_answer_updated(log, 8);
+    if (!s) fail("bench decode-logs: log " + std::to_string(i) + ": " + chain::describe(s.error()));
     const uint64_t low = s->price.magnitude.w[0];
     sums.answer_sum += s->price.negative ? (~low + 1) : low;
     sums.round_sum += s->round_id.w[0];
     sums.updated_sum += s->publish_time;
     sums.negatives += s->price.negative ? 1 : 0;
-    if (++sums.logs == logs.size())
-      sums.last_answer = (s->price.negative ? "-" : "") + core::to_decimal(s->price.magnitude);
-  }
+    if (++sums.logs == n) sums.last_answer = (s->price.negative ? "-" : "") + core::to_decimal(s->price.magnitude);
+  });
   return sums;
 }
 
@@ -495,15 +504,10 @@ uint64_t low64_of_decimal(const std::string& text, bool& negative) {
 
 // Generic: parse_log, then abi::decode_log against the event fragment (Json out).
 DecodeSums decode_generic(std::string_view text, const chain::AbiFragment& event) {
-  auto reply = core::parse_json(text);
-  if (!reply) fail("bench decode-logs: " + reply.error());
   DecodeSums sums;
-  const core::Json& logs = reply_result(*reply);
-  for (const auto& x : logs) {
-    auto log = chain::parse_log(x);
-    if (!log) fail("bench decode-logs: log " + std::to_string(sums.logs) + ": " + chain::to_string(log.error()));
-    auto v = chain::decode_log(event, log->topics, log->data);
-    if (!v) fail("bench decode-logs: log " + std::to_string(sums.logs) + ": " + chain::describe(v.error()));
+  for_each_log(text, [&](const chain::Log& log, size_t i, size_t n) {
+    auto v = chain::decode_log(event, log.topics, log.data);
+    if (!v) fail("bench decode-logs: log " + std::to_string(i) + ": " + chain::describe(v.error()));
     bool negative = false;
     const auto& current = (*v)["current"].get_ref<const std::string&>();
     sums.answer_sum += low64_of_decimal(current, negative);
@@ -511,8 +515,8 @@ DecodeSums decode_generic(std::string_view text, const chain::AbiFragment& event
     bool unused = false;
     sums.round_sum += low64_of_decimal((*v)["roundId"].get_ref<const std::string&>(), unused);
     sums.updated_sum += low64_of_decimal((*v)["updatedAt"].get_ref<const std::string&>(), unused);
-    if (++sums.logs == logs.size()) sums.last_answer = current;
-  }
+    if (++sums.logs == n) sums.last_answer = current;
+  });
   return sums;
 }
 

@@ -13,9 +13,13 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "vector_files.hpp"
 #include "perpx/core/hex.hpp"
 #include "perpx/core/u256.hpp"
 #include "perpx/signer/rlp.hpp"
+
+using perpx::test::known_failing;
+using perpx::test::slurp;
 
 namespace {
 
@@ -25,14 +29,6 @@ using perpx::core::ByteView;
 using Json = nlohmann::ordered_json;
 
 const std::string kDir = std::string(PERPX_VECTORS_DIR) + "/ethereum-tests";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 Json load(const std::string& rel) { return Json::parse(slurp(kDir + "/" + rel)); }
 
@@ -112,25 +108,11 @@ std::string encode_hex(const rlp::Item& it) {
   return perpx::core::to_hex(out);
 }
 
-// KNOWN_FAILING.md entries look like: - `RLPTests/rlptest.json:listofbinaries` — reason
-std::set<std::string> known_failing() {
-  std::set<std::string> ids;
-  std::istringstream in(slurp(kDir + "/KNOWN_FAILING.md"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("- `", 0) != 0) continue;
-    const auto end = line.find('`', 3);
-    if (end == std::string::npos) continue;
-    ids.insert(line.substr(3, end - 3));
-  }
-  return ids;
-}
-
 }  // namespace
 
 TEST_CASE("RLPTests/rlptest.json: valid vectors round-trip", "[signer][rlp][vectors]") {
   const Json suite = load("RLPTests/rlptest.json");
-  const auto known = known_failing();
+  const auto known = known_failing(kDir + "/KNOWN_FAILING.md");
   REQUIRE(suite.size() >= 25);
   int checked = 0;
   for (const auto& [name, tc] : suite.items()) {
@@ -202,7 +184,7 @@ TEST_CASE("RLPTests: known-failing entries still fail as documented", "[signer][
   // payload bytes (f8a7) followed by the 153 single-byte zero items, i.e. it is
   // not the encoding of "in". A correct encoder produces f90140..; a strict
   // decoder rejects "out" (trailing bytes).
-  const auto known = known_failing();
+  const auto known = known_failing(kDir + "/KNOWN_FAILING.md");
   REQUIRE(known.count("RLPTests/rlptest.json:listofbinaries") == 1);
   const Json suite = load("RLPTests/rlptest.json");
   const auto& tc = suite["listofbinaries"];

@@ -22,12 +22,16 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "vector_files.hpp"
 #include "perpx/core/address.hpp"
 #include "perpx/core/hex.hpp"
 #include "perpx/core/keccak.hpp"
 #include "perpx/core/u256.hpp"
 #include "perpx/signer/secp256k1.hpp"
 #include "perpx/signer/txn.hpp"
+
+using perpx::test::known_failing;
+using perpx::test::slurp;
 
 namespace {
 
@@ -40,30 +44,10 @@ using Json = nlohmann::ordered_json;
 const std::string kVectors = PERPX_VECTORS_DIR;
 const std::string kSuite = kVectors + "/ethereum-tests";
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 Bytes hex_bytes(const std::string& s) {
   auto b = perpx::core::parse_hex(s);
   REQUIRE(b.has_value());
   return *b;
-}
-
-std::set<std::string> known_failing() {
-  std::set<std::string> ids;
-  std::istringstream in(slurp(kSuite + "/KNOWN_FAILING.md"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("- `", 0) != 0) continue;
-    const auto end = line.find('`', 3);
-    if (end != std::string::npos) ids.insert(line.substr(3, end - 3));
-  }
-  return ids;
 }
 
 const std::vector<std::string> kForkOrder = {"Frontier", "Homestead", "EIP150", "EIP158", "Byzantium",
@@ -146,7 +130,7 @@ std::string lower(std::string s) {
 
 TEST_CASE("TransactionTests: decode_raw verdict matches the newest fork", "[signer][txn][vectors]") {
   const auto cases = all_cases();
-  const auto known = known_failing();
+  const auto known = known_failing(kSuite + "/KNOWN_FAILING.md");
   REQUIRE(cases.size() >= 30);
   int valid_cases = 0, invalid_cases = 0;
   for (const auto& c : cases) {
@@ -179,7 +163,7 @@ TEST_CASE("TransactionTests: decode_raw verdict matches the newest fork", "[sign
 
 TEST_CASE("TransactionTests: known-failing entries still disagree", "[signer][txn][vectors][known-failing]") {
   const auto cases = all_cases();
-  const auto known = known_failing();
+  const auto known = known_failing(kSuite + "/KNOWN_FAILING.md");
   std::set<std::string> seen;
   for (const auto& c : cases) {
     if (!known.count(c.id)) continue;
