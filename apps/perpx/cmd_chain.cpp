@@ -1,13 +1,5 @@
-// perpx chain up: a local anvil with the drill world deployed on it.
+// perpx chain up: a local anvil with the drill world (world.hpp) deployed on it.
 //
-// The world, all from real contracts (contracts/ and npm packages):
-//   tokens    USD (DrillToken, 6 decimals, the collateral), WETH (18 decimals)
-//   feeds     Chainlink-style ETH/USD and BTC/USD (DrillAggregator: Chainlink's
-//             MockV3Aggregator plus its events), an L2 sequencer uptime feed,
-//             Pyth's MockPyth with ETH/USD and BTC/USD prices
-//   pools     a Uniswap v3 WETH/USD pool (fee 0.3%) at the feeds' price,
-//             full-range liquidity, 100 observation slots for TWAPs
-//   accounts  anvil dev accounts, named, with USD and WETH
 // One JSON object (--json) or a summary goes to stdout once all is mined;
 // the funded accounts' keys go to a 0600 file, never to stdout. Runs until
 // SIGINT/SIGTERM, then stops anvil and exits 0.
@@ -25,6 +17,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "world.hpp"
 #include "perpx/chain/contracts.hpp"
 #include "perpx/chain/feeds.hpp"
 #include "perpx/chain/local_chain.hpp"
@@ -42,6 +35,8 @@ using chain::TxnSender;
 using chain::U256;
 using core::Json;
 
+std::string hex_addr(const Address& a) { return core::to_checksum(a); }
+
 struct ChainUpOptions {
   std::optional<double> block_time;
   std::optional<uint64_t> slots_in_an_epoch;
@@ -49,31 +44,6 @@ struct ChainUpOptions {
   std::string contracts_dir;
   std::string keys_file;
 };
-
-// Pyth's price ids for the two markets (as on Pyth's mainnet feeds).
-constexpr std::string_view kPythEthUsd = "0xff61491a931112ddf1bd8147cd1b641375f79f5825126d665480874634fd0ace";
-constexpr std::string_view kPythBtcUsd = "0xe62df6c8b4a85fe1a67db44dc12de5db330f7ac66b72dc658afedf0f4a415b43";
-constexpr uint32_t kPoolFee = 3000;     // 0.3%, tick spacing 60
-constexpr int32_t kFullRange = 887220;  // the widest range on a 60 spacing
-constexpr const char* kAccountNames[] = {"deployer", "trader1", "trader2", "keeper", "searcher"};
-
-template <class T>
-T check(chain::ContractResult<T> r, std::string_view what) {
-  if (!r) fail("chain up: " + std::string(what) + ": " + chain::describe(r.error()));
-  return std::move(*r);
-}
-
-std::string hex_addr(const Address& a) { return core::to_checksum(a); }
-
-fs::path contracts_dir(const ChainUpOptions& o) {
-  if (!o.contracts_dir.empty()) return o.contracts_dir;
-  if (const char* env = std::getenv("PERPX_CONTRACTS_DIR"); env && *env) return env;
-  // The build tree: <build>/bin/perpx beside <build>/contracts.
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) fail("chain up: cannot locate the contracts folder; pass --contracts-dir");
-  return exe.parent_path().parent_path() / "contracts";
-}
 
 // Creates the keys file with mode 0600 from the start (never readable by
 // others, not even briefly). An empty `path` makes a fresh private folder.
@@ -115,147 +85,6 @@ void write_keys_file(KeysFile& kf, const std::string& requested, const std::stri
   close(fd);
 }
 
-// Waits for every submitted transaction of one phase.
-void wait_all(TxnSender& s, const std::vector<std::pair<std::string, Hash32>>& sent,
-              std::vector<chain::Receipt>* out = nullptr) {
-  for (const auto& [what, hash] : sent) {
-    auto r = check(s.wait(hash, std::chrono::seconds(120)), what);
-    if (out) out->push_back(std::move(r));
-  }
-}
-
-struct World {
-  Address usd, weth, eth_usd, btc_usd, sequencer, pyth, factory, helper, pool, token0, token1;
-};
-
-struct Artifacts {
-  chain::Artifact token, aggregator, pyth, factory, helper;
-};
-
-// All artifacts, before anything starts: a missing build step fails fast.
-Artifacts load_artifacts(const fs::path& dir) {
-  auto art = [&](std::string_view name) {
-    return check(chain::load_artifact(dir, name), "artifact " + std::string(name));
-  };
-  return {art("DrillToken"), art("DrillAggregator"), art("MockPyth"), art("UniswapV3Factory"), art("UniV3Helper")};
-}
-
-World deploy_world(TxnSender& s, const Artifacts& a, const std::vector<Address>& funded) {
-  chain::RpcClient& rpc = s.rpc();
-  const auto& [token, aggregator, pyth, factory, helper] = a;
-
-  // Phase 1: every contract (independent of each other).
-  std::vector<std::pair<std::string, Hash32>> sent;
-  auto deploy = [&](const chain::Artifact& art, std::string_view types, Json args, std::string what) {
-    sent.emplace_back(what, check(s.submit_deploy(art, types, args), "deploy " + what));
-  };
-  deploy(token, "(string,string,uint8)", Json::array({"Drill USD", "USD", 6}), "USD");
-  deploy(token, "(string,string,uint8)", Json::array({"Drill Wrapped Ether", "WETH", 18}), "WETH");
-  deploy(aggregator, "(uint8,int256)", Json::array({8, "300000000000"}), "ETH/USD feed");
-  deploy(aggregator, "(uint8,int256)", Json::array({8, "6500000000000"}), "BTC/USD feed");
-  deploy(aggregator, "(uint8,int256)", Json::array({0, "0"}), "sequencer uptime feed");
-  deploy(pyth, "(uint256,uint256)", Json::array({60, 1}), "MockPyth");
-  deploy(factory, "", Json::array(), "UniswapV3Factory");
-  deploy(helper, "", Json::array(), "UniV3Helper");
-  std::vector<chain::Receipt> receipts;
-  wait_all(s, sent, &receipts);
-  World w;
-  Address* slots[] = {&w.usd, &w.weth, &w.eth_usd, &w.btc_usd, &w.sequencer, &w.pyth, &w.factory, &w.helper};
-  for (size_t i = 0; i < receipts.size(); ++i) *slots[i] = check(chain::deployed_address(receipts[i]), sent[i].first);
-
-  // Phase 2: the pool, balances, approvals, Pyth prices.
-  sent.clear();
-  auto submit = [&](const Address& to, std::string_view sig, Json args, std::string what, U256 value = {}) {
-    chain::TxnOptions opts;
-    opts.value = value;
-    sent.emplace_back(what, check(s.submit(to, check(chain::encode_call(sig, args), what), opts), what));
-  };
-  submit(w.factory, "createPool(address,address,uint24)", Json::array({hex_addr(w.weth), hex_addr(w.usd), kPoolFee}),
-         "createPool");
-  for (size_t i = 0; i < funded.size(); ++i) {
-    const bool deployer = i == 0;
-    submit(w.usd, "mint(address,uint256)",
-           Json::array({hex_addr(funded[i]), deployer ? "10000000000000" : "1000000000000"}), "mint USD");
-    submit(w.weth, "mint(address,uint256)",
-           Json::array({hex_addr(funded[i]), deployer ? "10000000000000000000000" : "100000000000000000000"}),
-           "mint WETH");
-  }
-  const std::string max = core::to_decimal(U256::max());
-  submit(w.usd, "approve(address,uint256)", Json::array({hex_addr(w.helper), max}), "approve USD");
-  submit(w.weth, "approve(address,uint256)", Json::array({hex_addr(w.helper), max}), "approve WETH");
-  auto head = rpc.block_header(chain::Tag::kLatest);
-  if (!head || !*head) fail("chain up: cannot read the latest block");
-  const std::string now = std::to_string((*head)->timestamp);
-  Json updates = Json::array();
-  for (const auto& [id, price, conf] :
-       {std::tuple{kPythEthUsd, "300000000000", "150000000"}, std::tuple{kPythBtcUsd, "6500000000000", "2000000000"}}) {
-    auto data =
-        check(chain::call(rpc, w.pyth,
-                          "createPriceFeedUpdateData(bytes32,int64,uint64,int32,int64,uint64,uint64,uint64)(bytes)",
-                          Json::array({id, price, conf, -8, price, conf, now, 0})),
-              "Pyth update data");
-    updates.push_back(data[0]);
-  }
-  submit(w.pyth, "updatePriceFeeds(bytes[])", Json::array({updates}), "Pyth updatePriceFeeds", U256{2});
-  wait_all(s, sent);
-
-  // Phase 3: initialise the pool at 3000 USD per WETH.
-  auto pool_out = check(chain::call(rpc, w.factory, "getPool(address,address,uint24)(address)",
-                                    Json::array({hex_addr(w.weth), hex_addr(w.usd), kPoolFee})),
-                        "getPool");
-  w.pool = *core::parse_address(pool_out[0].get<std::string>());
-  const bool weth_is_token0 = w.weth.bytes < w.usd.bytes;  // the factory sorts by address
-  w.token0 = weth_is_token0 ? w.weth : w.usd;
-  w.token1 = weth_is_token0 ? w.usd : w.weth;
-  const uint8_t d0 = weth_is_token0 ? 18 : 6;
-  const uint8_t d1 = weth_is_token0 ? 6 : 18;
-  const auto tick = chain::tick_for_price(U256{3000} * U256{1'000'000'000'000'000'000ull}, d0, d1, !weth_is_token0);
-  if (!tick) fail("chain up: pool price: " + chain::describe(tick.error()));
-  const U256 sqrt_price = *chain::sqrt_ratio_at_tick(*tick);
-  check(s.transact(w.pool, "initialize(uint160)", Json::array({core::to_decimal(sqrt_price)})), "initialize pool");
-
-  // Phase 4: full-range liquidity (1000 WETH and its worth in USD) and TWAP slots.
-  sent.clear();
-  const U256 weth_amount = U256{1000} * U256{1'000'000'000'000'000'000ull};
-  const U256 liquidity = weth_is_token0 ? weth_amount * sqrt_price >> 96 : (weth_amount << 96) / sqrt_price;
-  submit(w.helper, "mint(address,address,int24,int24,uint128)",
-         Json::array({hex_addr(w.pool), hex_addr(funded[0]), -kFullRange, kFullRange, core::to_decimal(liquidity)}),
-         "mint liquidity");
-  submit(w.pool, "increaseObservationCardinalityNext(uint16)", Json::array({100}), "observation cardinality");
-  wait_all(s, sent);
-  return w;
-}
-
-Json world_json(const chain::LocalChain& lc, const World& w, const std::vector<Address>& funded, const fs::path& keys) {
-  Json accounts = Json::array();
-  for (size_t i = 0; i < funded.size(); ++i)
-    accounts.push_back({{"name", kAccountNames[i]}, {"address", hex_addr(funded[i])}});
-  Json feeds = {
-      {"chainlink", {{"ETH/USD", hex_addr(w.eth_usd)}, {"BTC/USD", hex_addr(w.btc_usd)}}},
-      {"sequencer_uptime", hex_addr(w.sequencer)},
-      {"pyth", hex_addr(w.pyth)},
-      {"pyth_price_ids", {{"ETH/USD", kPythEthUsd}, {"BTC/USD", kPythBtcUsd}}},
-  };
-  Json pools = {{"ETH/USD",
-                 {{"address", hex_addr(w.pool)},
-                  {"token0", hex_addr(w.token0)},
-                  {"token1", hex_addr(w.token1)},
-                  {"fee", kPoolFee}}}};
-  return {
-      {"rpc_url", lc.rpc_url()},
-      {"ws_url", lc.ws_url()},
-      {"chain_id", lc.chain_id()},
-      {"accounts", accounts},
-      {"contracts",
-       {{"collateral", hex_addr(w.usd)},
-        {"tokens", {{"USD", hex_addr(w.usd)}, {"WETH", hex_addr(w.weth)}}},
-        {"feeds", feeds},
-        {"pools", pools},
-        {"uniswap_v3", {{"factory", hex_addr(w.factory)}, {"helper", hex_addr(w.helper)}}}}},
-      {"keys_file", keys.string()},
-  };
-}
-
 void print_summary(const Json& j) {
   const auto& c = j["contracts"];
   std::string s = "local chain up: " + j["rpc_url"].get<std::string>() + " (" + j["ws_url"].get<std::string>() +
@@ -279,20 +108,14 @@ void print_summary(const Json& j) {
 }
 
 void chain_up(const ChainUpOptions& o) {
-  const Artifacts artifacts = load_artifacts(contracts_dir(o));
   chain::LocalChainOptions lo;
   lo.block_time = o.block_time;
   lo.slots_in_an_epoch = o.slots_in_an_epoch;
-  auto started = chain::LocalChain::start(lo);
-  if (!started) fail("chain up: " + started.error());
-  chain::LocalChain& lc = *started;
-
-  const size_t n = std::size(kAccountNames);
-  if (lc.accounts().size() < n) fail("chain up: anvil has too few dev accounts");
-  const std::vector<Address> funded(lc.accounts().begin(), lc.accounts().begin() + static_cast<ptrdiff_t>(n));
-  chain::RpcClient rpc = lc.client();
-  TxnSender sender = check(TxnSender::make(rpc, lc.dev_key(0)), "deployer");
-  const World world = deploy_world(sender, artifacts, funded);
+  LocalWorld lw = start_world(lo, contracts_dir(o.contracts_dir));
+  chain::LocalChain& lc = lw.chain;
+  const auto& funded = lw.funded;
+  const World& world = lw.world;
+  const size_t n = funded.size();
 
   Json keys = {{"chain_id", lc.chain_id()}, {"rpc_url", lc.rpc_url()}, {"accounts", Json::array()}};
   for (size_t i = 0; i < n; ++i) {

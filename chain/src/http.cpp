@@ -17,13 +17,6 @@ void global_init() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-bool iequals_prefix(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i]))) return false;
-  return true;
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
@@ -78,7 +71,6 @@ struct HttpTransport::Curl {
   std::string reply;
   size_t cap = 0;
   bool too_large = false;
-  std::chrono::milliseconds retry_after{0};
 
   static size_t on_write(char* data, size_t size, size_t n, void* self_ptr) {
     auto* self = static_cast<Curl*>(self_ptr);
@@ -89,13 +81,6 @@ struct HttpTransport::Curl {
     }
     self->reply.append(data, len);
     return len;
-  }
-  static size_t on_header(char* data, size_t size, size_t n, void* self_ptr) {
-    auto* self = static_cast<Curl*>(self_ptr);
-    std::string_view line(data, size * n);
-    if (iequals_prefix(line, "HTTP/")) self->retry_after = std::chrono::milliseconds{0};  // a new response
-    else if (iequals_prefix(line, "retry-after:")) self->retry_after = parse_retry_after(line.substr(12));
-    return size * n;
   }
 };
 
@@ -129,8 +114,8 @@ HttpTransport::HttpTransport(std::string url, HttpOptions options)
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, curl_->errbuf);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Curl::on_write);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, curl_);
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Curl::on_header);
-  curl_easy_setopt(e, CURLOPT_HEADERDATA, curl_);
+  // No header callback: Retry-After is read from libcurl's header store
+  // (curl_easy_header) only when a 429 comes, so a normal reply costs nothing.
 }
 
 HttpTransport::~HttpTransport() {
@@ -143,7 +128,6 @@ RpcResult<std::string> HttpTransport::round_trip(std::string_view body, std::chr
   CURL* e = curl_->easy;
   curl_->reply.clear();
   curl_->too_large = false;
-  curl_->retry_after = std::chrono::milliseconds{0};
   curl_->errbuf[0] = '\0';
   long total_ms = std::max<long>(1, static_cast<long>(timeout.count()));
   long connect_ms = std::min<long>(total_ms, static_cast<long>(options_.connect_timeout.count()));
@@ -163,7 +147,9 @@ RpcResult<std::string> HttpTransport::round_trip(std::string_view body, std::chr
     if (status == 429) {
       err.code = RpcErrc::kRateLimited;
       err.cls = ErrorClass::kRetryable;  // a refusal: nothing was done, even for a send
-      err.retry_after = curl_->retry_after;
+      curl_header* h = nullptr;
+      if (curl_easy_header(e, "Retry-After", 0, CURLH_HEADER, -1, &h) == CURLHE_OK && h != nullptr)
+        err.retry_after = parse_retry_after(h->value);
       err.message = "HTTP 429 Too Many Requests";
       return std::unexpected(std::move(err));
     }

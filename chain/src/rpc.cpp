@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <random>
 #include <thread>
 
@@ -9,6 +10,7 @@
 #include "perpx/core/address.hpp"
 #include "perpx/core/hex.hpp"
 #include "perpx/core/keccak.hpp"
+#include "rpc_detail.hpp"
 
 namespace perpx::chain {
 
@@ -469,13 +471,53 @@ RpcResult<Json> check_reply(Json& r, std::string_view method, uint64_t id, bool 
   return std::move(*res);
 }
 
-Json request_json(uint64_t id, std::string_view method, const Json& params) {
-  Json j = Json::object();
-  j["jsonrpc"] = "2.0";
-  j["id"] = id;
-  j["method"] = method;
-  j["params"] = params.is_null() ? Json::array() : params;
-  return j;
+bool plain_name(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// {"jsonrpc":"2.0","id":<id>,"method":<method>,"params":<params>}, written
+// directly: the envelope is fixed, only the params need the JSON writer.
+void append_request(std::string& out, uint64_t id, std::string_view method, const Json& params) {
+  out += R"({"jsonrpc":"2.0","id":)";
+  out += std::to_string(id);
+  out += R"(,"method":)";
+  if (plain_name(method)) {
+    out += '"';
+    out += method;
+    out += '"';
+  } else {
+    out += Json(std::string(method)).dump();
+  }
+  out += R"(,"params":)";
+  if (params.is_null() || (params.is_array() && params.empty())) out += "[]";
+  else out += params.dump();
+  out += '}';
+}
+
+// The most common reply, {"jsonrpc":"2.0","id":<id>,"result":"<string>"}
+// with a string of printable ASCII (no escapes) and nothing else,
+// read without building a DOM. Anything else (other key order, white space,
+// an error) returns nothing and takes the full parser.
+std::optional<std::string_view> plain_string_result(std::string_view r, uint64_t id) {
+  constexpr std::string_view kHead = R"({"jsonrpc":"2.0","id":)";
+  constexpr std::string_view kResult = R"(,"result":")";
+  if (!r.starts_with(kHead)) return std::nullopt;
+  r.remove_prefix(kHead.size());
+  char digits[24];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, id);
+  const std::string_view want(digits, static_cast<size_t>(end - digits));
+  if (ec != std::errc{} || !r.starts_with(want)) return std::nullopt;
+  r.remove_prefix(want.size());
+  if (!r.starts_with(kResult)) return std::nullopt;
+  r.remove_prefix(kResult.size());
+  while (!r.empty() && (r.back() == '\n' || r.back() == '\r' || r.back() == ' ')) r.remove_suffix(1);
+  if (!r.ends_with("\"}")) return std::nullopt;
+  r.remove_suffix(2);
+  for (char c : r)  // printable ASCII only: no escapes, and no UTF-8 to validate
+    if (c == '"' || c == '\\' || c < 0x20 || c > 0x7e) return std::nullopt;
+  return r;
 }
 
 }  // namespace
@@ -500,13 +542,16 @@ auto RpcClient::with_retries(bool is_send, F&& once) -> decltype(once()) {
 }
 
 RpcResult<Json> RpcClient::request_once(std::string_view method, const Json& params, bool is_send) {
-  uint64_t id = next_id_++;
-  std::string body = request_json(id, method, params).dump();
+  const uint64_t id = next_id_++;
+  std::string body;
+  body.reserve(96);
+  append_request(body, id, method, params);
   auto reply = transport_->round_trip(body, policy_.timeout, is_send);
   if (!reply) {
     reply.error().method = method;
     return std::unexpected(std::move(reply.error()));
   }
+  if (auto plain = plain_string_result(*reply, id)) return Json(std::string(*plain));
   auto j = core::parse_json(*reply);
   if (!j) return std::unexpected(bad_reply(method, is_send, "reply is not JSON: " + j.error()));
   return check_reply(*j, method, id, is_send);
@@ -525,9 +570,13 @@ RpcResult<std::vector<RpcResult<Json>>> RpcClient::batch(const std::vector<std::
   return with_retries(is_send, [&]() -> RpcResult<Out> {
     uint64_t first = next_id_;
     next_id_ += calls.size();
-    Json req = Json::array();
-    for (size_t i = 0; i < calls.size(); ++i) req.push_back(request_json(first + i, calls[i].first, calls[i].second));
-    auto reply = transport_->round_trip(req.dump(), policy_.timeout, is_send);
+    std::string body = "[";
+    for (size_t i = 0; i < calls.size(); ++i) {
+      if (i > 0) body += ',';
+      append_request(body, first + i, calls[i].first, calls[i].second);
+    }
+    body += ']';
+    auto reply = transport_->round_trip(body, policy_.timeout, is_send);
     if (!reply) {
       reply.error().method = label;
       return std::unexpected(std::move(reply.error()));
@@ -632,6 +681,28 @@ RpcResult<std::vector<Log>> parse_logs(const Json& j) {
 
 }  // namespace
 
+RpcResult<std::vector<Log>> detail::general_logs_reply(std::string_view body, uint64_t id) {
+  constexpr std::string_view kMethod = "eth_getLogs";
+  auto j = core::parse_json(body);
+  if (!j) return std::unexpected(bad_reply(kMethod, false, "reply is not JSON: " + j.error()));
+  return typed<std::vector<Log>>(kMethod, check_reply(*j, kMethod, id, false), parse_logs);
+}
+
+RpcResult<std::vector<Log>> RpcClient::logs_request(const Json& filter) {
+  return with_retries(false, [&]() -> RpcResult<std::vector<Log>> {
+    const uint64_t id = next_id_++;
+    std::string body;
+    body.reserve(256);
+    append_request(body, id, "eth_getLogs", Json::array({filter}));
+    auto reply = transport_->round_trip(body, policy_.timeout, false);
+    if (!reply) {
+      reply.error().method = "eth_getLogs";
+      return std::unexpected(std::move(reply.error()));
+    }
+    return parse_logs_reply(*reply, id);
+  });
+}
+
 RpcResult<std::vector<Log>> RpcClient::get_logs(const LogFilter& filter, BlockNum from, BlockNum to) {
   if (from > to)
     return std::unexpected(make_error(RpcErrc::kBadResult, ErrorClass::kNonRetryable, "eth_getLogs",
@@ -646,7 +717,7 @@ RpcResult<std::vector<Log>> RpcClient::get_logs(const LogFilter& filter, BlockNu
     Json f = base;
     f["fromBlock"] = core::to_hex_quantity(U256(cur));
     f["toBlock"] = core::to_hex_quantity(U256(end));
-    auto r = typed<std::vector<Log>>("eth_getLogs", request("eth_getLogs", Json::array({std::move(f)})), parse_logs);
+    auto r = logs_request(f);
     if (!r) {
       if (r.error().code != RpcErrc::kRangeTooLarge || end == cur) return r;
       width = (end - cur + 1) / 2;
@@ -666,7 +737,7 @@ RpcResult<std::vector<Log>> RpcClient::get_logs(const LogFilter& filter, BlockNu
 RpcResult<std::vector<Log>> RpcClient::get_logs_by_block_hash(const LogFilter& filter, const Hash32& block_hash) {
   Json f = filter_json(filter);
   f["blockHash"] = core::to_hex(block_hash);
-  auto r = typed<std::vector<Log>>("eth_getLogs", request("eth_getLogs", Json::array({std::move(f)})), parse_logs);
+  auto r = logs_request(f);
   if (r)
     for (const auto& l : *r)
       if (l.block_hash != block_hash)

@@ -15,6 +15,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <algorithm>
+#include <charconv>
 #include <deque>
 #include <map>
 #include <random>
@@ -90,9 +91,26 @@ RpcError make_error(RpcErrc code, ErrorClass cls, std::string method, std::strin
   return e;
 }
 
+// The id of a message that starts as RpcClient writes requests and anvil
+// writes replies, {"jsonrpc":"2.0","id":<digits>, ...; nothing otherwise.
+std::optional<uint64_t> leading_id(std::string_view msg) {
+  constexpr std::string_view kHead = R"({"jsonrpc":"2.0","id":)";
+  if (!msg.starts_with(kHead)) return std::nullopt;
+  msg.remove_prefix(kHead.size());
+  uint64_t id = 0;
+  const auto [end, ec] = std::from_chars(msg.data(), msg.data() + msg.size(), id);
+  if (ec != std::errc{} || end == msg.data() || end == msg.data() + msg.size() || *end != ',') return std::nullopt;
+  if (*msg.data() == '0' && end - msg.data() > 1) return std::nullopt;  // "01" is not JSON
+  return id;
+}
+
 // The unsigned integer ids of a request body (one, or one per batch element).
 std::vector<uint64_t> request_ids(std::string_view body) {
   std::vector<uint64_t> ids;
+  if (auto id = leading_id(body)) {
+    ids.push_back(*id);
+    return ids;
+  }
   auto j = core::parse_json(body);
   if (!j) return ids;
   auto take = [&](const Json& o) {
@@ -340,6 +358,10 @@ struct WsClient::Impl {
   }
 
   void on_message(std::string msg) {
+    // A reply to the request in flight goes to it unparsed: its reader
+    // (RpcClient) checks the whole message anyway.
+    if (auto id = leading_id(msg); id && waiter && std::find(waiter->ids.begin(), waiter->ids.end(), *id) != waiter->ids.end())
+      return complete(std::move(msg));
     auto parsed_msg = core::parse_json(msg);
     if (!parsed_msg) {
       ++stats.dropped_messages;
@@ -497,7 +519,8 @@ struct WsClient::Impl {
   std::string redacted;
   ParsedUrl parsed;
   WsOptions options;
-  asio::io_context ioc{1};
+  // One thread only (the header's contract), so Asio may skip its locks.
+  asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
   asio::ssl::context ssl_ctx{asio::ssl::context::tls_client};
   std::unique_ptr<PlainWs> plain;
   std::unique_ptr<TlsWs> tls;

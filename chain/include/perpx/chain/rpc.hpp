@@ -156,6 +156,8 @@ class RpcClient {
 
  private:
   RpcResult<core::Json> request_once(std::string_view method, const core::Json& params, bool is_send);
+  // One eth_getLogs call (with read retries), its reply read by parse_logs_reply.
+  RpcResult<std::vector<Log>> logs_request(const core::Json& filter);
   template <class F>
   auto with_retries(bool is_send, F&& once) -> decltype(once());
   std::unique_ptr<Transport> transport_;
@@ -177,6 +179,13 @@ std::expected<uint64_t, std::string> parse_quantity_u64(const core::Json& j);
 RpcResult<BlockHeader> parse_block_header(const core::Json& j);
 RpcResult<Log> parse_log(const core::Json& j);
 RpcResult<Receipt> parse_receipt(const core::Json& j);
+// A whole eth_getLogs reply body for request `id` -> its logs, each checked
+// as parse_log checks one; errors as RpcClient::get_logs gives them (method
+// eth_getLogs). Reads the text with simdjson (no nlohmann tree) and defers
+// to the general parser for anything it does not take exactly, so both
+// readings agree on every input. Allocates the logs. Any thread may call it
+// (the simdjson parser is thread_local and keeps its buffers between calls).
+RpcResult<std::vector<Log>> parse_logs_reply(std::string_view body, uint64_t id);
 
 // Maps a JSON-RPC error object to a classified RpcError (node message
 // strings: "nonce too low", "replacement transaction underpriced", ...).
