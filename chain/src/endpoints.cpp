@@ -138,4 +138,14 @@ std::vector<EndpointHealth> EndpointSet::health() const {
   return out;
 }
 
+RpcResult<std::optional<BlockHeader>> EndpointHeaderSource::header_by_number(BlockNum n) {
+  return set_.read([&](RpcClient& c) { return c.block_header(BlockRef{n}); });
+}
+RpcResult<std::optional<BlockHeader>> EndpointHeaderSource::header_by_hash(const Hash32& hash) {
+  return set_.read([&](RpcClient& c) { return c.block_header_by_hash(hash); });
+}
+RpcResult<std::optional<BlockHeader>> EndpointHeaderSource::header_by_tag(Tag tag) {
+  return set_.read([&](RpcClient& c) { return c.block_header(BlockRef{tag}); });
+}
+
 }  // namespace perpx::chain

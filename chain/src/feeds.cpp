@@ -194,7 +194,10 @@ FeedResult<Json> call_at(RpcClient& rpc, const Address& to, const AbiFragment& f
   req.to = to;
   if (auto e = encode_call(req.data, f, args); !e)
     return fail(FeedErrc::kBadArgument, std::string(what) + ": " + describe(e.error()));
-  auto out = rpc.call(req, BlockRef{at.number});
+  // By hash (EIP-1898): the state of exactly the block the sample names; if a
+  // reorg drops that block meanwhile, the node refuses instead of answering
+  // from its replacement. A header without a hash (pending) goes by number.
+  auto out = rpc.call(req, at.hash == Hash32{} ? BlockRef{at.number} : BlockRef{at.hash});
   if (!out) {
     const auto code = out.error().code == RpcErrc::kExecutionReverted ? FeedErrc::kReverted : FeedErrc::kRpc;
     return std::unexpected(FeedError{code, std::string(what), std::move(out.error())});
@@ -264,6 +267,7 @@ FeedResult<PriceSample> chainlink_sample(const Json& out, const ChainlinkFeed& f
   s.round_id = *round;
   s.answered_in_round = *answered;
   s.block_number = at.number;
+  s.block_hash = at.hash;
   return s;
 }
 
@@ -374,6 +378,7 @@ Json to_json(const PriceSample& s) {
   if (s.source == FeedSource::kUniV3) j["twap_seconds"] = s.twap_seconds;
   j["publish_time"] = s.publish_time;
   j["block_num"] = s.block_number;
+  if (s.block_hash != Hash32{}) j["block_hash"] = core::to_hex(s.block_hash);
   return j;
 }
 
@@ -554,6 +559,7 @@ FeedResult<PriceSample> read_pyth(RpcClient& rpc, const PythFeed& f, const Block
   s.conf = *conf;
   s.publish_time = publish->w[0];
   s.block_number = at.number;
+  s.block_hash = at.hash;
   return s;
 }
 
@@ -587,6 +593,7 @@ FeedResult<PriceSample> read_univ3(RpcClient& rpc, const UniV3Feed& f, const Blo
   s.publish_time = at.timestamp;
   s.twap_seconds = f.twap_seconds;
   s.block_number = at.number;
+  s.block_hash = at.hash;
   return s;
 }
 
@@ -649,6 +656,7 @@ FeedResult<PriceSample> decode_answer_updated(const Log& log, uint8_t decimals) 
   s.round_id = word(log.topics[2]);
   s.answered_in_round = s.round_id;
   s.block_number = log.block_number;
+  s.block_hash = log.block_hash;
   return s;
 }
 
@@ -683,6 +691,7 @@ FeedResult<PriceSample> decode_pyth_update(const Log& log, int32_t expo) {
   s.conf = conf;
   s.publish_time = publish.w[0];
   s.block_number = log.block_number;
+  s.block_hash = log.block_hash;
   return s;
 }
 

@@ -151,7 +151,7 @@ std::expected<void, std::string> LocalChain::launch(const LocalChainOptions& o) 
   log_path_ = templ;
   config_path_ = templ + ".json";
 
-  std::vector<std::string> args = {anvil_path_, "--host", "127.0.0.1", "--port", "0",
+  std::vector<std::string> args = {anvil_path_, "--host", "127.0.0.1", "--port", std::to_string(o.port),
                                    "--chain-id", std::to_string(o.chain_id), "--accounts", std::to_string(o.accounts),
                                    "--config-out", config_path_};
   if (o.block_time) args.insert(args.end(), {"--block-time", format_seconds(*o.block_time)});

@@ -217,8 +217,9 @@ RpcResult<BlockHeader> parse_header(const Json& j, bool pending) {
   return h;
 }
 
-std::string block_ref_json(BlockRef ref) {
+Json block_ref_json(BlockRef ref) {
   if (const auto* n = std::get_if<BlockNum>(&ref)) return core::to_hex_quantity(U256(*n));
+  if (const auto* h = std::get_if<Hash32>(&ref)) return Json{{"blockHash", core::to_hex(*h)}, {"requireCanonical", true}};
   return std::string(tag_name(std::get<Tag>(ref)));
 }
 
@@ -640,6 +641,7 @@ RpcResult<BlockNum> RpcClient::block_number() {
 }
 
 RpcResult<std::optional<BlockHeader>> RpcClient::block_header(BlockRef ref) {
+  if (const auto* hash = std::get_if<Hash32>(&ref)) return block_header_by_hash(*hash);
   const bool pending = std::holds_alternative<Tag>(ref) && std::get<Tag>(ref) == Tag::kPending;
   const auto* want = std::get_if<BlockNum>(&ref);
   return typed<std::optional<BlockHeader>>(

@@ -313,3 +313,31 @@ TEST_CASE("Uniswap v3 pool: slot0 spot and observe() TWAP", "[anvil][chain][feed
   CHECK(all[0] == now);
   CHECK(all[1].block_number == end.number);
 }
+
+TEST_CASE("feed reads are pinned to the block's hash: a reorged-out block is refused, not read from its replacement",
+          "[anvil][chain][feeds][reorg]") {
+  Chain c;
+  const Address agg = c.deploy("MockV3Aggregator", "(uint8,int256)", Json::array({8, "300000000000"}));
+  const ChainlinkFeed feed = ok(make_chainlink_feed(c.rpc, agg));
+  c.send(agg, "updateAnswer(int256)", Json::array({"310000000000"}));
+  const BlockHeader old_head = c.head();
+  const PriceSample before = ok(read_chainlink(c.rpc, feed, old_head));
+  CHECK(to_decimal_string(before.price) == "3100.00000000");
+  CHECK(before.block_hash == old_head.hash);
+  CHECK(before.block_number == old_head.number);
+
+  // Replace the last block (the update) by an empty one at the same height.
+  REQUIRE(c.rpc.request("anvil_reorg", Json::array({1, Json::array()})));
+  const BlockHeader new_head = c.head();
+  REQUIRE(new_head.number == old_head.number);
+  REQUIRE(new_head.hash != old_head.hash);
+
+  // The old header names a block that is gone: the read fails (by number it
+  // would silently have returned the new block's state).
+  auto stale = read_chainlink(c.rpc, feed, old_head);
+  REQUIRE(!stale);
+  CHECK(stale.error().code == FeedErrc::kRpc);
+  const PriceSample after = ok(read_chainlink(c.rpc, feed, new_head));
+  CHECK(after.block_hash == new_head.hash);
+  CHECK(to_decimal_string(after.price) == "3000.00000000");
+}

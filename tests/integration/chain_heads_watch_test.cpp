@@ -29,11 +29,6 @@ using Clock = std::chrono::steady_clock;
 
 using perpx::test::value_of;
 
-namespace {
-
-
-}  // namespace
-
 TEST_CASE("perpx watch: heads, a reorg of depth 3, safe and finalized as the node says, exit 0 on SIGINT",
           "[anvil][chain][heads][cli]") {
   LocalChainOptions o;
@@ -105,4 +100,38 @@ TEST_CASE("perpx watch: an unreachable node is one line on stderr and exit 1", "
   Child watch({PERPX_BIN, "watch", "--rpc-url", "http://127.0.0.1:1"}, "PERPX_UNUSED=1");
   CHECK_FALSE(watch.line(Clock::now() + std::chrono::seconds(20)).has_value());  // nothing on stdout
   CHECK(watch.stop(0, std::chrono::seconds(20)) == 1);
+}
+
+TEST_CASE("perpx watch: several endpoints fail over and report their health", "[anvil][chain][heads][cli][endpoints]") {
+  LocalChain node;
+  auto rpc = node.client();
+  value_of(rpc.request("anvil_mine", Json::array({"0x3"})));
+  // Endpoint 0 refuses connections (port 1); endpoint 1 is the node.
+  Child watch({PERPX_BIN, "watch", "--json", "--interval-ms", "20", "--health-interval-ms", "200", "--rpc-url",
+               "http://127.0.0.1:1", "--rpc-url", "http://apikey:secret-key@127.0.0.1:" + std::to_string(node.port())});
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  std::optional<Json> dead, live;
+  bool head3 = false;
+  while (!(dead && live && head3)) {
+    auto l = watch.line(deadline);
+    REQUIRE(l);
+    auto j = core::parse_json(*l);
+    REQUIRE(j);
+    if ((*j)["event"] == "head" && (*j)["block_num"] == 3) head3 = true;
+    if ((*j)["event"] != "endpoint") continue;
+    CHECK(l->find("secret-key") == std::string::npos);  // credentials in URLs are never printed
+    if ((*j)["index"] == 0) dead = *j;
+    if ((*j)["index"] == 1 && (*j)["head"] == 3) live = *j;
+  }
+  CHECK((*dead)["url"] == "http://127.0.0.1:1");
+  CHECK((*dead)["healthy"] == false);
+  CHECK((*dead)["errors"].get<uint64_t>() >= 1);
+  CHECK((*dead)["head"].is_null());
+  CHECK((*live)["url"] == node.rpc_url());
+  CHECK((*live)["healthy"] == true);
+  CHECK((*live)["errors"] == 0);
+  CHECK((*live)["head_lag"] == 0);
+  CHECK((*live)["calls"].get<uint64_t>() >= 1);
+  CHECK((*live)["latency_p50_us"].get<double>() > 0);
+  CHECK(watch.stop(SIGINT, std::chrono::seconds(5)) == 0);
 }

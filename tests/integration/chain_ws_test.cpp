@@ -15,6 +15,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -363,4 +364,70 @@ TEST_CASE("logs subscription: reconnect hook backfills what was missed", "[anvil
   REQUIRE(seen.size() == 5);
   for (size_t i = 0; i < seen.size(); ++i) CHECK(seen[i].data == Bytes{static_cast<uint8_t>(i + 1)});
   CHECK(seen == value_of(http.get_logs(filter, 0, value_of(http.block_number()))));
+}
+
+TEST_CASE("reconnect after the node itself restarts misses no block", "[anvil][ws][restart]") {
+  // The node keeps its chain across the restart (--state: dumped on exit,
+  // loaded on start), as a real node does; it comes back on the same port.
+  char dir[] = "/tmp/perpx-ws-restart-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string state = std::string(dir) + "/state.json";
+  LocalChainOptions o;
+  o.extra_args = {"--state", state};
+  std::optional<LocalChain> node(std::in_place, o);
+  o.port = node->port();
+  auto http = node->client();
+
+  WsOptions wo;
+  wo.backoff_base = 20ms;
+  wo.backoff_max = 200ms;
+  wo.connect_timeout = 1000ms;
+  WsClient ws(node->ws_url(), wo);
+  RpcHeaderSource source(http);
+  std::vector<BlockNum> advanced;
+  int reorgs = 0;
+  HeadTrackerOptions ho;
+  ho.confirmations = 2;
+  HeadTracker tracker(source, [&](const HeadEvent& e) {
+    if (const auto* a = std::get_if<Advance>(&e)) advanced.push_back(a->header.number);
+    if (std::holds_alternative<Reorg>(e)) ++reorgs;
+  }, ho);
+  int reconnects = 0;
+  std::vector<RpcErrc> errors;
+  ws.on_reconnect([&] {
+    ++reconnects;
+    if (auto r = tracker.poll(); !r) FAIL(to_string(r.error()));
+  });
+  ws.on_error([&](const RpcError& e) { errors.push_back(e.code); });
+  value_of(ws.subscribe_heads([&](const BlockHeader& h) {
+    if (auto r = tracker.on_head(h); !r) FAIL(to_string(r.error()));
+  }));
+  auto tip_is = [&](BlockNum n) { return [&, n] { return !tracker.empty() && tracker.tip() == n; }; };
+  mine(http, 3);
+  const BlockNum before = value_of(http.block_number());
+  REQUIRE(poll_until(ws, tip_is(before)));
+  const Hash32 tip_hash = value_of(http.block_header(BlockRef{before})).value().hash;
+
+  node.reset();  // SIGTERM: anvil writes its state and exits
+  REQUIRE(poll_until(ws, [&] { return !errors.empty(); }));
+  ws.poll(300ms);  // reconnect attempts fail while the node is down
+  CHECK(reconnects == 0);
+
+  node.emplace(o);
+  REQUIRE(node->port() == o.port);
+  auto http2 = node->client();
+  REQUIRE(value_of(http2.block_number()) == before);  // the same chain came back
+  CHECK(value_of(http2.block_header(BlockRef{before})).value().hash == tip_hash);
+  mine(http2, 4);  // before the client is back: no newHeads for these
+  REQUIRE(poll_until(ws, [&] { return reconnects == 1; }));
+  CHECK(tracker.tip() == before + 4);  // the hook's poll filled the gap
+  mine(http2, 2);
+  REQUIRE(poll_until(ws, tip_is(before + 6)));
+
+  CHECK(reorgs == 0);
+  REQUIRE(!advanced.empty());
+  for (size_t i = 1; i < advanced.size(); ++i) CHECK(advanced[i] == advanced[i - 1] + 1);
+  CHECK(ws.stats().connects >= 2);
+  node.reset();
+  std::filesystem::remove_all(dir);
 }

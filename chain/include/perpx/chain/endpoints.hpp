@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "perpx/chain/heads.hpp"
 #include "perpx/chain/rpc.hpp"
 
 namespace perpx::chain {
@@ -81,6 +82,8 @@ class EndpointSet {
   void pin_send_endpoint(size_t i);
 
   [[nodiscard]] std::vector<EndpointHealth> health() const;
+  // The endpoint a read goes to first now (healthy, fastest).
+  [[nodiscard]] size_t preferred() const { return read_order().front(); }
 
  private:
   struct Slot {
@@ -97,6 +100,19 @@ class EndpointSet {
   EndpointPolicy policy_;
   size_t send_index_ = 0;
   BlockNum best_head_ = 0;
+};
+
+// HeaderSource over an EndpointSet: every header read fails over as read()
+// does, and counts toward the endpoints' health. The set must outlive it.
+class EndpointHeaderSource final : public HeaderSource {
+ public:
+  explicit EndpointHeaderSource(EndpointSet& set) : set_(set) {}
+  RpcResult<std::optional<BlockHeader>> header_by_number(BlockNum n) override;
+  RpcResult<std::optional<BlockHeader>> header_by_hash(const Hash32& hash) override;
+  RpcResult<std::optional<BlockHeader>> header_by_tag(Tag tag) override;
+
+ private:
+  EndpointSet& set_;
 };
 
 template <class F>

@@ -8,8 +8,9 @@
 // sqrtPriceX96 (or a TWAP tick through TickMath's getSqrtRatioAtTick,
 // bit-exact with the contract) and truncated (floor) at kUniV3PriceDecimals.
 //
-// A read resolves its block first (a tag becomes a number) and makes every
-// eth_call at that number, so the sample's block_number is the state read.
+// A read resolves its block first (a tag becomes a header) and makes every
+// eth_call at that block's hash (EIP-1898), so the sample's block_number and
+// block_hash are exactly the state read, even across a reorg.
 // Reads allocate and block on the RPC client: one thread at a time. The pure
 // functions (math, log decoders) keep no state and may be called anywhere;
 // the log decoders do not allocate.
@@ -80,6 +81,7 @@ struct PriceSample {
   U256 answered_in_round;     // Chainlink answeredInRound; 0 elsewhere
   uint32_t twap_seconds = 0;  // Uniswap: the TWAP window, 0 for slot0 spot
   BlockNum block_number = 0;  // the block read, or the log's block
+  Hash32 block_hash;          // that block's hash (zero for a pending-block read)
   friend bool operator==(const PriceSample&, const PriceSample&) = default;
 };
 
@@ -87,7 +89,7 @@ struct PriceSample {
 // "event": "price"): {"source", "feed" (EIP-55), "price" (exact decimal
 // string), "price_raw" (the signed integer), "exponent", then "price_id",
 // "conf", "round_id", "answered_in_round", "started_at", "twap_seconds" where
-// the source has them, "publish_time", "block_num"}.
+// the source has them, "publish_time", "block_num", "block_hash"}.
 core::Json to_json(const PriceSample& s);
 
 // ---- what to read ------------------------------------------------------------

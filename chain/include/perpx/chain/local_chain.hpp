@@ -5,7 +5,7 @@
 // The binary is $PERPX_ANVIL when set, else the pinned npm binary under the
 // source tree. anvil is started with --host 127.0.0.1 --port 0: the kernel
 // picks the port at bind time and anvil prints it, so two chains started at
-// once can never race for a port. Start-up waits (bounded, start_timeout)
+// once can never race for a port (options.port asks for a given one). Start-up waits (bounded, start_timeout)
 // until anvil says it listens and eth_chainId answers with the chain id
 // asked for; a failure names the cause and ends with the tail of anvil's
 // output (with key material removed).
@@ -43,7 +43,9 @@ struct LocalChainOptions {
   unsigned accounts = 10;
   std::optional<uint64_t> balance_eth;       // per dev account; empty: anvil's default (10000)
   std::string mnemonic;                      // empty: anvil's default test mnemonic
-  std::vector<std::string> extra_args;       // anything else, passed as is
+  uint16_t port = 0;                         // 0: the kernel picks a free one (the default); else this one,
+                                             // e.g. to restart a node where its clients expect it
+  std::vector<std::string> extra_args;       // anything else, passed as is (--state FILE survives a restart)
   std::chrono::milliseconds start_timeout{10000};
   std::string anvil_path;                    // empty: $PERPX_ANVIL, else the pinned npm binary
 };

@@ -22,8 +22,13 @@ using BlockNum = uint64_t;
 enum class Tag { kLatest, kSafe, kFinalized, kPending, kEarliest };
 std::string_view tag_name(Tag t) noexcept;  // "latest", "safe", ...
 
-// A block by number or by tag (JSON-RPC "0x10" or "latest").
-using BlockRef = std::variant<BlockNum, Tag>;
+// A block by number, by tag, or by hash (JSON-RPC "0x10", "latest", or the
+// EIP-1898 object {"blockHash": "0x..", "requireCanonical": true}, which
+// pins a read to one block: a node answers an error, never another block's
+// state, once that block has been reorged out). eth_getBlockByNumber with a
+// hash becomes eth_getBlockByHash; eth_feeHistory takes no hash (the node
+// refuses it).
+using BlockRef = std::variant<BlockNum, Tag, Hash32>;
 
 // What the head tracker needs of a block; transactions are not kept.
 struct BlockHeader {
