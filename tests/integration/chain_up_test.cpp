@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "perpx/chain/contracts.hpp"
 #include "perpx/chain/feeds.hpp"
 #include "perpx/chain/http.hpp"
 #include "perpx/core/address.hpp"
@@ -148,7 +149,7 @@ TEST_CASE("perpx chain up --json deploys the drill world and stops cleanly", "[a
   RpcClient rpc = make_http_client(rpc_url);
   std::vector<Address> contracts;
   collect_addresses(c, contracts);
-  CHECK(contracts.size() == 12);  // with repeats: collateral = USD = a pool token
+  CHECK(contracts.size() == 14);  // with repeats: collateral = USD = a pool token; the venue and its oracle
   for (const auto& a : contracts) {
     auto code = rpc.request("eth_getCode", Json::array({core::to_hex(a.view()), "latest"}));
     REQUIRE(code);
@@ -204,6 +205,35 @@ TEST_CASE("perpx chain up --json deploys the drill world and stops cleanly", "[a
   auto balance = rpc.call(bal);
   REQUIRE(balance);
   CHECK(*core::from_be(*balance) == U256{1'000'000'000'000ull});  // 1,000,000 USD
+
+  // The venue: two markets by id, priced by its oracle adapter from the feeds above,
+  // liquidity from the deployer, trading accounts seeded with collateral.
+  CHECK(c.at("markets") == Json{{"ETH-PERP", 0}, {"BTC-PERP", 1}});
+  const std::string venue = c.at("venue").get<std::string>();
+  auto venue_call = [&](const std::string& sig, const Json& args) {
+    auto r = chain::call(rpc, *core::parse_address(venue), sig, args);
+    INFO(sig << (r ? "" : ": " + describe(r.error())));
+    REQUIRE(r);
+    return *r;
+  };
+  CHECK(venue_call("collateral()(address)", Json::array())[0] == c["collateral"]);
+  CHECK(venue_call("oracle()(address)", Json::array())[0] == c["venue_oracle"]);
+  CHECK(venue_call("marketCount()(uint256)", Json::array())[0] == "2");
+  CHECK(venue_call("indexPrice(uint256)(uint256)", Json::array({0}))[0] == "3000000000000000000000");
+  CHECK(venue_call("indexPrice(uint256)(uint256)", Json::array({1}))[0] == "65000000000000000000000");
+  CHECK(venue_call("markets(uint256)(string,uint256,uint256,uint256,uint256,uint256,int256,uint256,uint256,int256,"
+                   "uint256)", Json::array({1}))[0] == "BTC-PERP");
+  for (const char* name : {"trader1", "trader2", "searcher"}) {
+    std::string addr;
+    for (const auto& a : j["accounts"])
+      if (a["name"] == name) addr = a["address"].get<std::string>();
+    INFO(name);
+    CHECK(venue_call("crossMargin(address)(int256)", Json::array({addr}))[0] == "100000000000000000000000");
+  }
+  bal.data = *core::parse_hex("0x70a08231000000000000000000000000" + venue.substr(2));
+  balance = rpc.call(bal);
+  REQUIRE(balance);
+  CHECK(*core::from_be(*balance) == U256{1'300'000'000'000ull});  // liquidity 1M + 3 x 100k deposits
 
   // SIGTERM: exit 0, anvil gone, keys file removed, nothing secret on stderr.
   CHECK(up.stop(SIGTERM) == 0);

@@ -1,4 +1,6 @@
-// FeePolicy against a real node: quotes from anvil's own eth_feeHistory are
+// The executor's fee and nonce state against a real node.
+//
+// FeePolicy: quotes from anvil's own eth_feeHistory are
 // accepted, every bump the policy makes replaces the pending transaction in
 // anvil's pool, one that pays no more is refused as underpriced, and the
 // last replacement is the one mined.
@@ -10,6 +12,7 @@
 #include "perpx/chain/local_chain.hpp"
 #include "perpx/core/keccak.hpp"
 #include "perpx/executor/fees.hpp"
+#include "perpx/executor/nonces.hpp"
 #include "perpx/signer/txn.hpp"
 
 using namespace perpx;
@@ -42,6 +45,15 @@ struct Sender {
     return rpc.send_raw_transaction(raw);
   }
 };
+
+// anvil may answer a send before the receipt exists (automine): wait, bounded.
+std::optional<chain::Receipt> receipt_of(chain::RpcClient& rpc, const chain::Hash32& hash) {
+  for (int i = 0; i < 400; ++i) {
+    if (auto r = value_of(rpc.transaction_receipt(hash))) return r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -95,4 +107,40 @@ TEST_CASE("policy bumps replace a pending transaction on anvil; one that pays no
   CHECK(receipt->success);
   CHECK(receipt->effective_gas_price <= q->max_fee_per_gas);
   CHECK(value_of(rpc.transaction_count(node.accounts()[0], chain::Tag::kLatest)) == nonce + 1);
+}
+
+TEST_CASE("nonce too low from the node is recovered by a sync with the chain's counts", "[anvil][executor][nonces]") {
+  chain::LocalChain node;
+  auto rpc = node.client();
+  const chain::Address me = node.accounts()[0];
+  const chain::Address to = node.accounts()[1];
+  Sender ours{rpc, node.dev_key(0), node.chain_id(), {}, {}};
+  Sender other{rpc, node.dev_key(0), node.chain_id(), {}, {}};  // another process with the same key
+  const U256 fee{100'000'000'000ull}, tip{2'000'000'000ull};
+
+  executor::NonceManager m(value_of(rpc.transaction_count(me, chain::Tag::kPending)));
+  const uint64_t a = m.reserve();
+  const chain::Hash32 ha = value_of(ours.send(a, fee, tip, to));
+  REQUIRE(m.sent(a, ha));
+  const uint64_t b = m.reserve();  // reserved, not yet sent...
+  // ...while the other process sends nonces b and b+1 (automine includes them).
+  value_of(other.send(b, fee, tip, to, U256{7}));
+  value_of(other.send(b + 1, fee, tip, to, U256{7}));
+  auto low = ours.send(b, fee, tip, to);
+  REQUIRE(!low);
+  CHECK(low.error().code == chain::RpcErrc::kNonceTooLow);
+
+  const uint64_t latest = value_of(rpc.transaction_count(me, chain::Tag::kLatest));
+  const uint64_t pending = value_of(rpc.transaction_count(me, chain::Tag::kPending));
+  const auto external = m.sync(latest, pending);
+  CHECK(external == std::vector<uint64_t>{a, b});  // a: ours but not yet seen included; b: someone else's
+  // Reconciled by hash: a's receipt is ours.
+  auto ra = receipt_of(rpc, ha);
+  REQUIRE(ra.has_value());
+  REQUIRE(m.included(a, ra->block_number, ra->block_hash, ha));
+  const uint64_t c = m.reserve();
+  CHECK(c == b + 2);
+  const chain::Hash32 hc = value_of(ours.send(c, fee, tip, to));
+  REQUIRE(m.sent(c, hc));
+  CHECK(receipt_of(rpc, hc).has_value());
 }
