@@ -1,0 +1,110 @@
+#pragma once
+// Journal: the executor's durable memory (SQLite, WAL, synchronous=FULL).
+// Everything that leaves the process is written here first, and a commit
+// returns only once it is on disk, so a crash and restart never sends twice
+// and never forgets:
+//   orders        one row per client order id (a second add of the same id
+//                 is kDuplicate: a retried leg is refused, never doubled)
+//   order_events  every state change of an order, with its detail (JSON)
+//   txns          every signed transaction (raw bytes, hash, nonce, fees)
+//                 before it is sent, and what became of it
+//   trading_state every kill-switch change with its cause
+// Each call is one transaction: it happens whole or not at all.
+//
+// Errors are values; messages name the journal file and what failed, never
+// key material (the journal holds signed transactions, never keys).
+// Thread: one thread at a time. Allocates.
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "perpx/chain/types.hpp"
+#include "perpx/executor/kill_switch.hpp"
+#include "perpx/store/sqlite.hpp"
+
+namespace perpx::executor {
+
+enum class [[nodiscard]] JournalErrc {
+  kOpen,       // cannot open or create the file, or its schema is not ours
+  kDuplicate,  // an order with this client order id, or a txn with this hash, exists
+  kUnknown,    // no such order or txn
+  kIo,         // a statement failed (disk full, I/O error, locked too long)
+};
+std::string_view describe(JournalErrc e) noexcept;
+
+struct JournalError {
+  JournalErrc code = JournalErrc::kIo;
+  std::string message;
+};
+template <class T>
+using JournalResult = std::expected<T, JournalError>;
+
+struct OrderRecord {
+  int64_t id = 0;  // assigned by add_order
+  std::string client_order_id;
+  std::string venue, market, side;  // side: "buy" | "sell"
+  std::string size, limit_price;    // exact decimal strings
+  std::string urgency, path;        // as named in fees.hpp and the path policy
+  bool reduce_only = false;
+  std::string strategy;
+  std::string state = "new";
+  uint64_t created_ms = 0;
+  uint64_t updated_ms = 0;
+  friend bool operator==(const OrderRecord&, const OrderRecord&) = default;
+};
+
+struct TxnRecord {
+  int64_t order_id = 0;
+  uint64_t chain_id = 0;
+  chain::Address sender;
+  uint64_t nonce = 0;
+  chain::Hash32 hash;
+  core::Bytes raw;          // the signed transaction, exactly as sent
+  std::string max_fee, tip; // decimal wei
+  std::string state = "signed";  // signed -> sent | outcome_unknown -> included | replaced | dropped | failed
+  uint64_t created_ms = 0;
+  friend bool operator==(const TxnRecord&, const TxnRecord&) = default;
+};
+
+struct OrderEvent {
+  int64_t order_id = 0;
+  uint64_t time_ms = 0;
+  std::string state;
+  std::string detail;  // JSON
+};
+
+class Journal {
+ public:
+  static JournalResult<Journal> open(const std::filesystem::path& path);
+
+  JournalResult<int64_t> add_order(OrderRecord order);
+  JournalResult<void> set_order_state(int64_t order_id, std::string_view state, std::string_view detail_json,
+                                      uint64_t time_ms);
+  JournalResult<OrderRecord> order(int64_t order_id);
+  JournalResult<std::optional<OrderRecord>> order_by_client_id(std::string_view client_order_id);
+  // Orders whose state is not final (filled, cancelled, rejected, failed).
+  JournalResult<std::vector<OrderRecord>> open_orders();
+  JournalResult<std::vector<OrderEvent>> events(int64_t order_id);
+
+  // Before the send: kDuplicate if this hash is already journalled.
+  JournalResult<void> add_txn(const TxnRecord& txn);
+  JournalResult<void> set_txn_state(const chain::Hash32& hash, std::string_view state, uint64_t time_ms);
+  JournalResult<std::vector<TxnRecord>> txns(int64_t order_id);
+
+  JournalResult<void> add_state_change(const StateChange& change);
+  // The latest journalled trading state (ACTIVE when none).
+  JournalResult<TradingState> trading_state();
+
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return db_.path(); }
+
+ private:
+  explicit Journal(store::Db db) : db_(std::move(db)) {}
+  JournalError io(std::string_view what) const;
+  store::Db db_;
+};
+
+}  // namespace perpx::executor

@@ -1,0 +1,296 @@
+#include "perpx/executor/journal.hpp"
+
+#include <sqlite3.h>
+
+#include "perpx/core/hex.hpp"
+
+namespace perpx::executor {
+
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+constexpr const char* kSchema = R"(
+CREATE TABLE IF NOT EXISTS orders (
+  id INTEGER PRIMARY KEY, client_order_id TEXT NOT NULL UNIQUE, venue TEXT NOT NULL, market TEXT NOT NULL,
+  side TEXT NOT NULL CHECK (side IN ('buy', 'sell')), size TEXT NOT NULL, limit_price TEXT NOT NULL,
+  urgency TEXT NOT NULL, path TEXT NOT NULL, reduce_only INTEGER NOT NULL, strategy TEXT NOT NULL,
+  state TEXT NOT NULL, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS order_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, order_id INTEGER NOT NULL REFERENCES orders(id),
+  time_ms INTEGER NOT NULL, state TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS txns (
+  hash TEXT PRIMARY KEY, order_id INTEGER NOT NULL REFERENCES orders(id), chain_id INTEGER NOT NULL,
+  sender TEXT NOT NULL, nonce INTEGER NOT NULL, raw BLOB NOT NULL, max_fee TEXT NOT NULL, tip TEXT NOT NULL,
+  state TEXT NOT NULL, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS txns_by_order ON txns(order_id);
+CREATE INDEX IF NOT EXISTS txns_by_nonce ON txns(chain_id, sender, nonce);
+CREATE TABLE IF NOT EXISTS trading_state (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL, from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL, cause TEXT NOT NULL, detail TEXT NOT NULL);
+)";
+
+constexpr const char* kOrderColumns =
+    "id, client_order_id, venue, market, side, size, limit_price, urgency, path, reduce_only, strategy, state, "
+    "created_ms, updated_ms";
+
+int64_t i64(uint64_t v) { return static_cast<int64_t>(v); }
+
+OrderRecord read_order(const store::Stmt& s) {
+  OrderRecord o;
+  o.id = s.i64(0);
+  o.client_order_id = s.text(1);
+  o.venue = s.text(2);
+  o.market = s.text(3);
+  o.side = s.text(4);
+  o.size = s.text(5);
+  o.limit_price = s.text(6);
+  o.urgency = s.text(7);
+  o.path = s.text(8);
+  o.reduce_only = s.i64(9) != 0;
+  o.strategy = s.text(10);
+  o.state = s.text(11);
+  o.created_ms = static_cast<uint64_t>(s.i64(12));
+  o.updated_ms = static_cast<uint64_t>(s.i64(13));
+  return o;
+}
+
+bool final_state(std::string_view s) {
+  return s == "filled" || s == "cancelled" || s == "rejected" || s == "failed";
+}
+
+}  // namespace
+
+std::string_view describe(JournalErrc e) noexcept {
+  switch (e) {
+    case JournalErrc::kOpen: return "cannot open the journal";
+    case JournalErrc::kDuplicate: return "already journalled";
+    case JournalErrc::kUnknown: return "not in the journal";
+    case JournalErrc::kIo: return "journal write or read failed";
+  }
+  return "?";
+}
+
+JournalError Journal::io(std::string_view what) const {
+  return {JournalErrc::kIo, db_.path().string() + ": " + std::string(what) + ": " + db_.error()};
+}
+
+JournalResult<Journal> Journal::open(const std::filesystem::path& path) {
+  auto db = store::Db::open(path, true, store::Durability::kFull);
+  if (!db) return std::unexpected(JournalError{JournalErrc::kOpen, db.error()});
+  int64_t v = 0;
+  {
+    auto version = db->prepare("PRAGMA user_version");
+    if (!version || version->step() != SQLITE_ROW)
+      return std::unexpected(JournalError{JournalErrc::kOpen, path.string() + ": not a database: " + db->error()});
+    v = version->i64(0);
+  }
+  if (v != 0 && v != kSchemaVersion)
+    return std::unexpected(JournalError{JournalErrc::kOpen, path.string() + ": journal schema version " +
+                                                                std::to_string(v) + ", this perpx reads " +
+                                                                std::to_string(kSchemaVersion)});
+  store::Txn t(*db);
+  if (auto r = t.begin(); !r) return std::unexpected(JournalError{JournalErrc::kOpen, path.string() + ": " + r.error()});
+  if (auto r = db->exec(kSchema); !r)
+    return std::unexpected(JournalError{JournalErrc::kOpen, path.string() + ": " + r.error()});
+  if (auto r = db->exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str()); !r)
+    return std::unexpected(JournalError{JournalErrc::kOpen, path.string() + ": " + r.error()});
+  if (auto r = t.commit(); !r) return std::unexpected(JournalError{JournalErrc::kOpen, path.string() + ": " + r.error()});
+  return Journal(std::move(*db));
+}
+
+JournalResult<int64_t> Journal::add_order(OrderRecord o) {
+  store::Txn t(db_);
+  if (!t.begin()) return std::unexpected(io("begin"));
+  {
+    auto dup = db_.prepare("SELECT id FROM orders WHERE client_order_id = ?");
+    if (!dup) return std::unexpected(io("add order"));
+    dup->bind(1, std::string_view(o.client_order_id));
+    if (dup->step() == SQLITE_ROW)
+      return std::unexpected(JournalError{JournalErrc::kDuplicate, "order " + o.client_order_id + " is journalled already"});
+  }
+  auto s = db_.prepare(
+      "INSERT INTO orders(client_order_id, venue, market, side, size, limit_price, urgency, path, reduce_only, "
+      "strategy, state, created_ms, updated_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (!s) return std::unexpected(io("add order"));
+  int i = 1;
+  for (const std::string* f : {&o.client_order_id, &o.venue, &o.market, &o.side, &o.size, &o.limit_price, &o.urgency,
+                               &o.path})
+    s->bind(i++, std::string_view(*f));
+  s->bind(i++, int64_t{o.reduce_only ? 1 : 0});
+  s->bind(i++, std::string_view(o.strategy));
+  s->bind(i++, std::string_view(o.state));
+  s->bind(i++, i64(o.created_ms));
+  s->bind(i++, i64(o.created_ms));
+  if (!s->run()) return std::unexpected(io("add order " + o.client_order_id));
+  const int64_t id = db_.last_insert_rowid();
+  auto e = db_.prepare("INSERT INTO order_events(order_id, time_ms, state, detail) VALUES(?,?,?,'{}')");
+  if (!e) return std::unexpected(io("add order"));
+  e->bind(1, id);
+  e->bind(2, i64(o.created_ms));
+  e->bind(3, std::string_view(o.state));
+  if (!e->run()) return std::unexpected(io("add order event"));
+  if (!t.commit()) return std::unexpected(io("commit"));
+  return id;
+}
+
+JournalResult<void> Journal::set_order_state(int64_t order_id, std::string_view state, std::string_view detail_json,
+                                             uint64_t time_ms) {
+  store::Txn t(db_);
+  if (!t.begin()) return std::unexpected(io("begin"));
+  auto s = db_.prepare("UPDATE orders SET state = ?, updated_ms = ? WHERE id = ?");
+  if (!s) return std::unexpected(io("order state"));
+  s->bind(1, state);
+  s->bind(2, i64(time_ms));
+  s->bind(3, order_id);
+  if (!s->run()) return std::unexpected(io("order state"));
+  if (db_.changes() == 0)
+    return std::unexpected(JournalError{JournalErrc::kUnknown, "order " + std::to_string(order_id) + " is not journalled"});
+  auto e = db_.prepare("INSERT INTO order_events(order_id, time_ms, state, detail) VALUES(?,?,?,?)");
+  if (!e) return std::unexpected(io("order event"));
+  e->bind(1, order_id);
+  e->bind(2, i64(time_ms));
+  e->bind(3, state);
+  e->bind(4, detail_json.empty() ? std::string_view("{}") : detail_json);
+  if (!e->run()) return std::unexpected(io("order event"));
+  if (!t.commit()) return std::unexpected(io("commit"));
+  return {};
+}
+
+JournalResult<OrderRecord> Journal::order(int64_t order_id) {
+  auto s = db_.prepare((std::string("SELECT ") + kOrderColumns + " FROM orders WHERE id = ?").c_str());
+  if (!s) return std::unexpected(io("read order"));
+  s->bind(1, order_id);
+  if (s->step() != SQLITE_ROW)
+    return std::unexpected(JournalError{JournalErrc::kUnknown, "order " + std::to_string(order_id) + " is not journalled"});
+  return read_order(*s);
+}
+
+JournalResult<std::optional<OrderRecord>> Journal::order_by_client_id(std::string_view client_order_id) {
+  auto s = db_.prepare((std::string("SELECT ") + kOrderColumns + " FROM orders WHERE client_order_id = ?").c_str());
+  if (!s) return std::unexpected(io("read order"));
+  s->bind(1, client_order_id);
+  if (s->step() != SQLITE_ROW) return std::optional<OrderRecord>{};
+  return std::optional<OrderRecord>{read_order(*s)};
+}
+
+JournalResult<std::vector<OrderRecord>> Journal::open_orders() {
+  auto s = db_.prepare((std::string("SELECT ") + kOrderColumns + " FROM orders ORDER BY id").c_str());
+  if (!s) return std::unexpected(io("read orders"));
+  std::vector<OrderRecord> out;
+  while (s->step() == SQLITE_ROW) {
+    OrderRecord o = read_order(*s);
+    if (!final_state(o.state)) out.push_back(std::move(o));
+  }
+  return out;
+}
+
+JournalResult<std::vector<OrderEvent>> Journal::events(int64_t order_id) {
+  auto s = db_.prepare("SELECT order_id, time_ms, state, detail FROM order_events WHERE order_id = ? ORDER BY seq");
+  if (!s) return std::unexpected(io("read events"));
+  s->bind(1, order_id);
+  std::vector<OrderEvent> out;
+  while (s->step() == SQLITE_ROW)
+    out.push_back({s->i64(0), static_cast<uint64_t>(s->i64(1)), s->text(2), s->text(3)});
+  return out;
+}
+
+JournalResult<void> Journal::add_txn(const TxnRecord& x) {
+  store::Txn t(db_);
+  if (!t.begin()) return std::unexpected(io("begin"));
+  const std::string hash = core::to_hex(x.hash);
+  {
+    auto dup = db_.prepare("SELECT 1 FROM txns WHERE hash = ?");
+    if (!dup) return std::unexpected(io("add txn"));
+    dup->bind(1, std::string_view(hash));
+    if (dup->step() == SQLITE_ROW)
+      return std::unexpected(JournalError{JournalErrc::kDuplicate, "txn " + hash + " is journalled already"});
+  }
+  auto s = db_.prepare(
+      "INSERT INTO txns(hash, order_id, chain_id, sender, nonce, raw, max_fee, tip, state, created_ms, updated_ms) "
+      "VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+  if (!s) return std::unexpected(io("add txn"));
+  s->bind(1, std::string_view(hash));
+  s->bind(2, x.order_id);
+  s->bind(3, i64(x.chain_id));
+  s->bind(4, std::string_view(core::to_hex(x.sender.view())));
+  s->bind(5, i64(x.nonce));
+  s->bind(6, core::ByteView(x.raw));
+  s->bind(7, std::string_view(x.max_fee));
+  s->bind(8, std::string_view(x.tip));
+  s->bind(9, std::string_view(x.state));
+  s->bind(10, i64(x.created_ms));
+  s->bind(11, i64(x.created_ms));
+  if (!s->run()) {
+    // A foreign-key failure is an order we do not have.
+    if (db_.error().find("FOREIGN KEY") != std::string::npos)
+      return std::unexpected(JournalError{JournalErrc::kUnknown, "txn for order " + std::to_string(x.order_id) +
+                                                                      ", which is not journalled"});
+    return std::unexpected(io("add txn " + hash));
+  }
+  if (!t.commit()) return std::unexpected(io("commit"));
+  return {};
+}
+
+JournalResult<void> Journal::set_txn_state(const chain::Hash32& hash, std::string_view state, uint64_t time_ms) {
+  auto s = db_.prepare("UPDATE txns SET state = ?, updated_ms = ? WHERE hash = ?");
+  if (!s) return std::unexpected(io("txn state"));
+  s->bind(1, state);
+  s->bind(2, i64(time_ms));
+  const std::string h = core::to_hex(hash);
+  s->bind(3, std::string_view(h));
+  if (!s->run()) return std::unexpected(io("txn state"));
+  if (db_.changes() == 0) return std::unexpected(JournalError{JournalErrc::kUnknown, "txn " + h + " is not journalled"});
+  return {};
+}
+
+JournalResult<std::vector<TxnRecord>> Journal::txns(int64_t order_id) {
+  auto s = db_.prepare(
+      "SELECT hash, order_id, chain_id, sender, nonce, raw, max_fee, tip, state, created_ms FROM txns "
+      "WHERE order_id = ? ORDER BY created_ms, rowid");
+  if (!s) return std::unexpected(io("read txns"));
+  s->bind(1, order_id);
+  std::vector<TxnRecord> out;
+  while (s->step() == SQLITE_ROW) {
+    TxnRecord x;
+    auto h = core::parse_hash32(s->text(0));
+    core::Bytes sender_bytes;
+    if (auto b = core::parse_hex(s->text(3)); b && b->size() == 20) sender_bytes = std::move(*b);
+    if (!h || sender_bytes.empty()) return std::unexpected(JournalError{JournalErrc::kIo, path().string() + ": corrupt txn row"});
+    x.hash = *h;
+    std::copy(sender_bytes.begin(), sender_bytes.end(), x.sender.bytes.begin());
+    x.order_id = s->i64(1);
+    x.chain_id = static_cast<uint64_t>(s->i64(2));
+    x.nonce = static_cast<uint64_t>(s->i64(4));
+    x.raw = s->blob(5);
+    x.max_fee = s->text(6);
+    x.tip = s->text(7);
+    x.state = s->text(8);
+    x.created_ms = static_cast<uint64_t>(s->i64(9));
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+JournalResult<void> Journal::add_state_change(const StateChange& c) {
+  auto s = db_.prepare("INSERT INTO trading_state(time_ms, from_state, to_state, cause, detail) VALUES(?,?,?,?,?)");
+  if (!s) return std::unexpected(io("trading state"));
+  s->bind(1, i64(c.time_ms));
+  s->bind(2, trading_state_name(c.from));
+  s->bind(3, trading_state_name(c.to));
+  s->bind(4, trip_cause_name(c.cause));
+  s->bind(5, std::string_view(c.detail));
+  if (!s->run()) return std::unexpected(io("trading state"));
+  return {};
+}
+
+JournalResult<TradingState> Journal::trading_state() {
+  auto s = db_.prepare("SELECT to_state FROM trading_state ORDER BY seq DESC LIMIT 1");
+  if (!s) return std::unexpected(io("trading state"));
+  if (s->step() != SQLITE_ROW) return TradingState::kActive;
+  auto t = parse_trading_state(s->text(0));
+  if (!t) return std::unexpected(JournalError{JournalErrc::kIo, path().string() + ": unknown trading state " + s->text(0)});
+  return *t;
+}
+
+}  // namespace perpx::executor
