@@ -12,6 +12,7 @@ template <class T, class E>
 T value_of(std::expected<T, E> r) {
   if (!r) {
     if constexpr (std::is_same_v<E, chain::RpcError>) FAIL(chain::to_string(r.error()));
+    else if constexpr (requires { r.error().message; }) FAIL(r.error().message);  // module error structs
     else FAIL(r.error());
   }
   return std::move(*r);

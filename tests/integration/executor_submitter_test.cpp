@@ -1,0 +1,209 @@
+// The public submission path on a real anvil (--no-mining, blocks mined by
+// the test) with a real SQLite journal: journalled before sent, escalated
+// at the same nonce until it lands, recovered after a crash at each point,
+// and refused sends release their nonce. The chain is then inspected on its
+// own (account nonce, receipts) to check that every order executed once.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "value_of.hpp"
+#include "perpx/chain/local_chain.hpp"
+#include "perpx/core/keccak.hpp"
+#include "perpx/executor/submitter.hpp"
+
+using namespace perpx;
+using executor::CrashPoint;
+using executor::Journal;
+using executor::Submitter;
+using executor::SubmitterOptions;
+using executor::TxnRequest;
+using executor::U256;
+using executor::Urgency;
+using perpx::test::value_of;
+
+namespace {
+
+const U256 kEth = U256{1'000'000'000} * U256{1'000'000'000};
+
+struct World {
+  std::filesystem::path dir;
+  chain::LocalChain node;
+  chain::RpcClient rpc;
+  std::optional<Journal> journal;
+  int orders = 0;
+
+  World() : dir(make_dir()), node(options()), rpc(node.client()) {
+    auto j = Journal::open(dir / "journal.sqlite");
+    REQUIRE(j);
+    journal.emplace(std::move(*j));
+    value_of(rpc.request("anvil_mine", core::Json::array({"0x3"})));
+  }
+  ~World() {
+    journal.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  static std::filesystem::path make_dir() {
+    char t[] = "/tmp/perpx-submit-XXXXXX";
+    REQUIRE(mkdtemp(t) != nullptr);
+    return t;
+  }
+  static chain::LocalChainOptions options() {
+    chain::LocalChainOptions o;
+    o.no_mining = true;
+    return o;
+  }
+  Submitter submitter(CrashPoint crash = CrashPoint::kNone) {
+    SubmitterOptions so;
+    so.crash_at = crash;
+    auto s = Submitter::make(rpc, node.dev_key(0), *journal, so);
+    REQUIRE(s);
+    return std::move(*s);
+  }
+  int64_t order() {
+    executor::OrderRecord o;
+    o.client_order_id = "order-" + std::to_string(++orders);
+    o.venue = "ref";
+    o.market = "ETH";
+    o.side = "buy";
+    o.size = "1";
+    o.limit_price = "3000";
+    o.urgency = "urgent";
+    o.path = "public";
+    o.strategy = "test";
+    auto id = journal->add_order(o);
+    REQUIRE(id);
+    return *id;
+  }
+  TxnRequest transfer(U256 value = U256{1}) { return TxnRequest{node.accounts()[1], {}, value, 21'000}; }
+  chain::BlockHeader mine() {
+    value_of(rpc.request("evm_mine", core::Json::array()));
+    return value_of(rpc.block_header(chain::Tag::kLatest)).value();
+  }
+  uint64_t mined_nonce() { return value_of(rpc.transaction_count(node.accounts()[0], chain::Tag::kLatest)); }
+  std::string state_of(int64_t order_id) { return journal->order(order_id)->state; }
+};
+
+}  // namespace
+
+TEST_CASE("a submission is journalled before it is sent and lands once", "[anvil][executor][submit]") {
+  World w;
+  Submitter s = w.submitter();
+  const uint64_t n0 = w.mined_nonce();
+  const int64_t id = w.order();
+  const chain::Hash32 h = value_of(s.submit(id, w.transfer(), Urgency::kNormal, U256{10} * kEth, 1));
+  auto txns = value_of(w.journal->txns(id));
+  REQUIRE(txns.size() == 1);
+  CHECK(txns[0].hash == h);
+  CHECK(core::keccak256(txns[0].raw) == h);  // the journal holds exactly the bytes sent
+  CHECK(txns[0].state == "sent");
+  CHECK(txns[0].nonce == n0);
+  CHECK(w.state_of(id) == "sent");
+
+  const auto head = w.mine();
+  auto r = value_of(s.on_head(head, 2));
+  REQUIRE(r.included == std::vector<chain::Hash32>{h});
+  CHECK(w.state_of(id) == "included");
+  CHECK(value_of(w.journal->txns(id))[0].state == "included");
+  CHECK(w.mined_nonce() == n0 + 1);
+}
+
+TEST_CASE("a transaction priced out by the base fee is replaced at the same nonce until it lands",
+          "[anvil][executor][submit]") {
+  World w;
+  Submitter s = w.submitter();
+  const uint64_t n0 = w.mined_nonce();
+  const int64_t id = w.order();
+  const chain::Hash32 first = value_of(s.submit(id, w.transfer(), Urgency::kUrgent, U256{100} * kEth, 1));
+  // The base fee jumps far above the quote: the transaction cannot be mined.
+  value_of(w.rpc.request("anvil_setNextBlockBaseFeePerGas", core::Json::array({"0xe8d4a51000"})));  // 1000 gwei
+  auto head = w.mine();
+  REQUIRE(!value_of(w.rpc.transaction_receipt(first)).has_value());
+  CHECK(w.mined_nonce() == n0);
+  // Urgent escalates every block: the replacement covers the new base fee.
+  auto r = value_of(s.on_head(head, 2));
+  REQUIRE(r.replaced == std::vector<chain::Hash32>{first});
+  head = w.mine();
+  r = value_of(s.on_head(head, 3));
+  REQUIRE(r.included.size() == 1);
+  CHECK(r.included[0] != first);
+  CHECK(w.mined_nonce() == n0 + 1);  // one of the two executed, never both
+  const auto txns = value_of(w.journal->txns(id));
+  REQUIRE(txns.size() == 2);
+  CHECK(txns[0].hash == first);
+  CHECK(txns[0].state == "replaced");
+  CHECK(txns[1].state == "included");
+  CHECK(txns[0].nonce == txns[1].nonce);
+  CHECK(w.state_of(id) == "included");
+}
+
+TEST_CASE("a crash between journal and send: recovery sends the same bytes, once", "[anvil][executor][submit][crash]") {
+  World w;
+  const uint64_t n0 = w.mined_nonce();
+  const int64_t id = w.order();
+  chain::Hash32 journalled;
+  {
+    Submitter crashing = w.submitter(CrashPoint::kAfterJournal);
+    journalled = value_of(crashing.submit(id, w.transfer(), Urgency::kNormal, U256{10} * kEth, 1));
+  }
+  CHECK(!value_of(w.rpc.transaction_by_hash(journalled)).has_value());  // never left the process
+  Submitter s = w.submitter();
+  auto r = value_of(s.recover(2));
+  REQUIRE(r.resent == std::vector<chain::Hash32>{journalled});
+  CHECK(value_of(w.rpc.transaction_by_hash(journalled)).has_value());
+  auto head = w.mine();
+  r = value_of(s.on_head(head, 3));
+  CHECK(r.included == std::vector<chain::Hash32>{journalled});
+  CHECK(w.mined_nonce() == n0 + 1);
+  CHECK(w.state_of(id) == "included");
+  // A second recovery finds nothing to do.
+  Submitter again = w.submitter();
+  auto none = value_of(again.recover(4));
+  CHECK(none.resent.empty());
+  CHECK(none.included.empty());
+}
+
+TEST_CASE("a crash after the send: recovery finds it in the pool and does not resend", "[anvil][executor][submit][crash]") {
+  World w;
+  const uint64_t n0 = w.mined_nonce();
+  const int64_t id = w.order();
+  chain::Hash32 sent;
+  {
+    Submitter crashing = w.submitter(CrashPoint::kAfterSend);
+    sent = value_of(crashing.submit(id, w.transfer(), Urgency::kNormal, U256{10} * kEth, 1));
+  }
+  Submitter s = w.submitter();
+  auto r = value_of(s.recover(2));
+  CHECK(r.resent.empty());
+  // The next order gets the next nonce, not the one in flight.
+  const int64_t id2 = w.order();
+  value_of(s.submit(id2, w.transfer(U256{2}), Urgency::kNormal, U256{10} * kEth, 3));
+  auto head = w.mine();
+  r = value_of(s.on_head(head, 4));
+  CHECK(r.included.size() == 2);
+  CHECK(w.mined_nonce() == n0 + 2);
+  CHECK(w.state_of(id) == "included");
+  CHECK(w.state_of(id2) == "included");
+  CHECK(value_of(w.journal->txns(id))[0].hash == sent);
+}
+
+TEST_CASE("a send the node refuses fails the order and frees its nonce", "[anvil][executor][submit]") {
+  World w;
+  Submitter s = w.submitter();
+  const uint64_t n0 = w.mined_nonce();
+  const int64_t id = w.order();
+  auto refused = s.submit(id, w.transfer(U256{1'000'000} * kEth), Urgency::kNormal, U256{10} * kEth, 1);
+  REQUIRE(!refused);
+  CHECK(refused.error().code == executor::SubmitErrc::kRefused);
+  REQUIRE(refused.error().rpc.has_value());
+  CHECK(refused.error().rpc->code == chain::RpcErrc::kInsufficientFunds);
+  CHECK(w.state_of(id) == "failed");
+  CHECK(value_of(w.journal->txns(id))[0].state == "failed");
+  CHECK(s.nonces().next() == n0);  // given back: the next order uses it
+  const int64_t id2 = w.order();
+  value_of(s.submit(id2, w.transfer(), Urgency::kNormal, U256{10} * kEth, 2));
+  value_of(s.on_head(w.mine(), 3));
+  CHECK(w.state_of(id2) == "included");
+  CHECK(w.mined_nonce() == n0 + 1);
+}
