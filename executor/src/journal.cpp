@@ -56,7 +56,7 @@ OrderRecord read_order(const store::Stmt& s) {
 }
 
 bool final_state(std::string_view s) {
-  return s == "filled" || s == "cancelled" || s == "rejected" || s == "failed";
+  return s == "filled" || s == "finalized" || s == "cancelled" || s == "rejected" || s == "failed";
 }
 
 }  // namespace

@@ -165,6 +165,7 @@ SubmitResult<Reconciled> Submitter::on_head(const chain::BlockHeader& head, uint
       (void)journal_->set_order_state(p.order_id, r.success ? "included" : "failed",
                                       "{\"block\":" + std::to_string(r.block_number) + "}", now_ms);
       out.included.push_back(r.txn_hash);
+      included_[p.nonce] = Included{std::move(p), r.block_number, r.txn_hash};
       it = pending_.erase(it);
       continue;
     }
@@ -264,6 +265,53 @@ SubmitResult<Reconciled> Submitter::recover(uint64_t now_ms) {
   // Pending ones stay below next and are tracked here by hash.
   nonces_ = NonceManager(std::max({next_nonce, *pending_count, *latest_count}));
   return out;
+}
+
+SubmitResult<std::vector<chain::Hash32>> Submitter::on_reorg(chain::BlockNum unwind_to, uint64_t now_ms) {
+  std::vector<chain::Hash32> out;
+  for (auto it = included_.begin(); it != included_.end();) {
+    if (it->second.block <= unwind_to) {
+      ++it;
+      continue;
+    }
+    Pending p = std::move(it->second.p);
+    const chain::Hash32 landed = it->second.txn_hash;
+    it = included_.erase(it);
+    auto txns = journal_->txns(p.order_id);
+    if (!txns) return std::unexpected(journal_error(txns.error()));
+    const TxnRecord* rec = nullptr;
+    for (const auto& x : *txns)
+      if (x.hash == landed) rec = &x;
+    if (rec == nullptr)
+      return std::unexpected(SubmitError{SubmitErrc::kJournal, "included txn not in the journal", std::nullopt, std::nullopt});
+    // The same bytes again: the same hash, so it can land at most once.
+    auto sent = rpc_->send_raw_transaction(rec->raw);
+    if (!sent && sent.error().code != chain::RpcErrc::kAlreadyKnown && sent.error().code != chain::RpcErrc::kNonceTooLow &&
+        sent.error().cls != chain::ErrorClass::kOutcomeUnknown)
+      return std::unexpected(rpc_error("rebroadcast", sent.error()));
+    (void)journal_->set_txn_state(landed, "sent", now_ms);
+    (void)journal_->set_order_state(p.order_id, "sent", "{\"reorged_out_above\":" + std::to_string(unwind_to) + "}",
+                                    now_ms);
+    (void)nonces_.unwound(unwind_to);
+    p.hash = landed;
+    p.sent_at = unwind_to;
+    out.push_back(landed);
+    pending_[p.nonce] = std::move(p);
+  }
+  return out;
+}
+
+void Submitter::on_finalized(chain::BlockNum block, uint64_t now_ms) {
+  for (auto it = included_.begin(); it != included_.end();) {
+    if (it->second.block > block) {
+      ++it;
+      continue;
+    }
+    (void)journal_->set_order_state(it->second.p.order_id, "finalized",
+                                    "{\"block\":" + std::to_string(it->second.block) + "}", now_ms);
+    it = included_.erase(it);
+  }
+  nonces_.finalized(block);
 }
 
 }  // namespace perpx::executor

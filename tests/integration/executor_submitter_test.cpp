@@ -207,3 +207,28 @@ TEST_CASE("a send the node refuses fails the order and frees its nonce", "[anvil
   CHECK(w.state_of(id2) == "included");
   CHECK(w.mined_nonce() == n0 + 1);
 }
+
+TEST_CASE("a reorg that drops the block: the transaction is rebroadcast and lands once", "[anvil][executor][submit][reorg]") {
+  World w;
+  Submitter s = w.submitter();
+  const uint64_t n0 = w.mined_nonce();
+  const int64_t id = w.order();
+  const chain::Hash32 h = value_of(s.submit(id, w.transfer(), Urgency::kNormal, U256{10} * kEth, 1));
+  auto head = w.mine();
+  REQUIRE(value_of(s.on_head(head, 2)).included.size() == 1);
+  const uint64_t included_at = head.number;
+  // Replace that block with an empty one at the same height.
+  value_of(w.rpc.request("anvil_reorg", core::Json::array({1, core::Json::array()})));
+  REQUIRE(!value_of(w.rpc.transaction_receipt(h)).has_value());
+  REQUIRE(w.mined_nonce() == n0);
+  auto re = value_of(s.on_reorg(included_at - 1, 3));
+  REQUIRE(re == std::vector<chain::Hash32>{h});
+  CHECK(w.state_of(id) == "sent");
+  head = w.mine();
+  auto r = value_of(s.on_head(head, 4));
+  CHECK(r.included == std::vector<chain::Hash32>{h});
+  CHECK(w.mined_nonce() == n0 + 1);
+  s.on_finalized(head.number, 5);
+  CHECK(w.state_of(id) == "finalized");
+  CHECK(value_of(w.journal->open_orders()).empty());
+}

@@ -86,7 +86,7 @@ class Journal {
                                       uint64_t time_ms);
   JournalResult<OrderRecord> order(int64_t order_id);
   JournalResult<std::optional<OrderRecord>> order_by_client_id(std::string_view client_order_id);
-  // Orders whose state is not final (filled, cancelled, rejected, failed).
+  // Orders whose state is not final (filled, finalized, cancelled, rejected, failed).
   JournalResult<std::vector<OrderRecord>> open_orders();
   JournalResult<std::vector<OrderEvent>> events(int64_t order_id);
 

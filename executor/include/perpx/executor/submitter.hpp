@@ -16,7 +16,9 @@
 //      ones the chain has never seen are re-sent as the same bytes (same
 //      hash: a node that has it answers "already known"), and the nonce
 //      manager is seeded past everything journalled.
-// Order states it writes: "signed", "sent", "included", "failed".
+//   6. a reorg that drops a block puts its transactions back to pending and
+//      rebroadcasts their bytes; finality forgets them.
+// Order states it writes: "signed", "sent", "included", "finalized", "failed".
 // Txn states: "signed", "sent", "outcome_unknown", "included", "replaced", "failed".
 //
 // Keys: the SecretKey is owned here and never written anywhere. Time is the
@@ -92,6 +94,12 @@ class Submitter {
   SubmitResult<Reconciled> on_head(const chain::BlockHeader& head, uint64_t now_ms);
   // After a restart: the journal's unfinished transactions against the chain.
   SubmitResult<Reconciled> recover(uint64_t now_ms);
+  // A reorg (HeadTracker's Reorg{unwind_to}): every transaction included
+  // above unwind_to is tracked as pending again and its bytes rebroadcast
+  // (the new branch may not carry it). Returns the rebroadcast hashes.
+  SubmitResult<std::vector<chain::Hash32>> on_reorg(chain::BlockNum unwind_to, uint64_t now_ms);
+  // Included at or below `block` and final: the order is "finalized" and forgotten.
+  void on_finalized(chain::BlockNum block, uint64_t now_ms);
 
  private:
   struct Pending {
@@ -121,6 +129,12 @@ class Submitter {
   chain::Address address_;
   NonceManager nonces_;
   std::map<uint64_t, Pending> pending_;  // by nonce
+  struct Included {
+    Pending p;
+    chain::BlockNum block = 0;
+    chain::Hash32 txn_hash;  // the one that landed
+  };
+  std::map<uint64_t, Included> included_;  // by nonce, until finalized
   chain::BlockNum head_ = 0;
   core::Bytes raw_, scratch_;
 };
