@@ -1,0 +1,191 @@
+#pragma once
+// Hyperliquid REST: POST /info queries and POST /exchange actions, with typed
+// replies and typed errors. Prices, sizes and money stay decimal strings as
+// the API sends them (exact; convert at one checked boundary).
+//
+// Errors (HlClientError): the transport's (chain::HttpTransport, classified
+// as for JSON-RPC: connect/timeout/reset retryable, 429 kRateLimited with
+// retry_after, a lost /exchange reply outcome-unknown), a reply that does not
+// have the documented shape (kBadReply, naming the field), and /exchange's
+// own refusals: {"status":"err","response":"<why>"} is kRejected. Per-order
+// errors inside a 200 "ok" reply are not client errors: they are statuses
+// (OrderStatus::kError with the exchange's message), one per order, in order.
+//
+// The parse_* functions are pure and never throw; HlRestClient is one thread
+// at a time (its transport keeps one connection). Everything allocates.
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "perpx/chain/http.hpp"
+#include "perpx/core/json.hpp"
+
+namespace perpx::venues::hl {
+
+enum class [[nodiscard]] HlClientErrc {
+  kTransport,    // could not connect, timed out, reset, HTTP error status
+  kRateLimited,  // HTTP 429 (retry_after when the server said)
+  kBadReply,     // not JSON, or a field missing or of the wrong type
+  kRejected,     // /exchange answered {"status":"err"}
+};
+std::string_view describe(HlClientErrc e) noexcept;
+
+struct HlClientError {
+  HlClientErrc code = HlClientErrc::kBadReply;
+  chain::ErrorClass cls = chain::ErrorClass::kNonRetryable;
+  std::string where;    // "info meta", "exchange", and the field: "universe[3].szDecimals"
+  std::string message;  // the server's or transport's reason
+  int http_status = 0;
+  std::chrono::milliseconds retry_after{0};
+};
+std::string to_string(const HlClientError& e);
+
+template <class T>
+using HlResult = std::expected<T, HlClientError>;
+
+// ---- /info replies ----------------------------------------------------------------
+
+struct PerpAsset {
+  std::string name;
+  int sz_decimals = 0;
+  int max_leverage = 0;
+  bool only_isolated = false;
+  bool is_delisted = false;
+  uint32_t asset = 0;  // the asset id orders use: the index in universe
+};
+struct Meta {
+  std::vector<PerpAsset> universe;
+};
+
+struct SpotToken {
+  std::string name;
+  uint32_t index = 0;
+  int sz_decimals = 0;
+  int wei_decimals = 0;
+};
+struct SpotPair {
+  std::string name;  // "PURR/USDC" or "@107"
+  uint32_t index = 0;
+  uint32_t base = 0, quote = 0;  // token indices
+  uint32_t asset = 0;            // 10000 + index
+  int sz_decimals = 0;           // the base token's
+};
+struct SpotMeta {
+  std::vector<SpotToken> tokens;
+  std::vector<SpotPair> universe;
+};
+
+struct BookLevel {
+  std::string px, sz;
+  uint32_t n = 0;
+};
+struct L2Book {
+  std::string coin;
+  uint64_t time = 0;
+  std::vector<BookLevel> bids, asks;
+};
+
+struct Position {
+  std::string coin, szi, entry_px, position_value, unrealized_pnl, margin_used;
+  std::optional<std::string> liquidation_px;
+  std::string leverage_type;  // "cross" | "isolated"
+  uint32_t leverage = 0;
+};
+struct ClearinghouseState {
+  std::string account_value, total_ntl_pos, total_margin_used, withdrawable;
+  std::vector<Position> positions;
+  uint64_t time = 0;
+};
+
+struct OpenOrder {
+  std::string coin, side, limit_px, sz;  // side "B" | "A"
+  uint64_t oid = 0, timestamp = 0;
+  std::optional<std::string> cloid;
+};
+
+struct Fill {
+  std::string coin, px, sz, side, dir, closed_pnl, fee, hash;
+  uint64_t time = 0, oid = 0, tid = 0;
+  bool crossed = false;
+};
+
+struct Funding {
+  std::string coin, funding_rate, premium;
+  uint64_t time = 0;
+};
+
+struct RateLimit {
+  std::string cum_vlm;
+  uint64_t n_requests_used = 0, n_requests_cap = 0;
+};
+
+HlResult<Meta> parse_meta(const core::Json& j);
+HlResult<SpotMeta> parse_spot_meta(const core::Json& j);
+HlResult<std::map<std::string, std::string>> parse_all_mids(const core::Json& j);
+HlResult<L2Book> parse_l2_book(const core::Json& j);
+HlResult<ClearinghouseState> parse_clearinghouse_state(const core::Json& j);
+HlResult<std::vector<OpenOrder>> parse_open_orders(const core::Json& j);
+HlResult<std::vector<Fill>> parse_user_fills(const core::Json& j);
+HlResult<std::vector<Funding>> parse_funding_history(const core::Json& j);
+HlResult<RateLimit> parse_user_rate_limit(const core::Json& j);
+
+// ---- /exchange replies ---------------------------------------------------------------
+
+struct OrderStatus {
+  enum class Kind { kResting, kFilled, kSuccess, kWaitingForFill, kWaitingForTrigger, kError };
+  Kind kind = Kind::kError;
+  uint64_t oid = 0;                  // resting, filled
+  std::optional<std::string> cloid;  // resting, filled, when the order had one
+  std::string total_sz, avg_px;      // filled
+  std::string error;                 // error: the exchange's message
+};
+struct ExchangeReply {
+  std::string type;                   // "order", "cancel", "default", ...
+  std::vector<OrderStatus> statuses;  // one per order/cancel, in order (empty for "default")
+};
+// {"status":"ok","response":{"type":..,"data":{"statuses":[..]}}} or {"status":"err","response":".."}.
+HlResult<ExchangeReply> parse_exchange_reply(const core::Json& j);
+
+// ---- the client ---------------------------------------------------------------------
+
+inline constexpr std::string_view kMainnetApi = "https://api.hyperliquid.xyz";
+inline constexpr std::string_view kTestnetApi = "https://api.hyperliquid-testnet.xyz";
+
+class HlRestClient {
+ public:
+  // base_url: "https://api.hyperliquid.xyz" (no trailing slash); /info and /exchange are appended.
+  explicit HlRestClient(std::string base_url, chain::HttpOptions options = {},
+                        std::chrono::milliseconds timeout = std::chrono::milliseconds{10000});
+
+  // POST /info {"type": ..., ...}: the raw JSON reply.
+  HlResult<core::Json> info(const core::Json& request);
+
+  HlResult<Meta> meta();
+  HlResult<SpotMeta> spot_meta();
+  HlResult<std::map<std::string, std::string>> all_mids();
+  HlResult<L2Book> l2_book(std::string_view coin);
+  HlResult<ClearinghouseState> clearinghouse_state(std::string_view user);
+  HlResult<std::vector<OpenOrder>> open_orders(std::string_view user);
+  HlResult<std::vector<Fill>> user_fills(std::string_view user);
+  HlResult<std::vector<Funding>> funding_history(std::string_view coin, uint64_t start_time,
+                                                 std::optional<uint64_t> end_time = std::nullopt);
+  HlResult<RateLimit> user_rate_limit(std::string_view user);
+
+  // POST /exchange with a signed body (hyperliquid.hpp exchange_body). A
+  // failure after the body may have left is kTransport/kOutcomeUnknown: look
+  // the nonce up before signing anew.
+  HlResult<ExchangeReply> exchange(const core::Json& signed_body);
+
+ private:
+  HlResult<core::Json> post(chain::HttpTransport& t, std::string_view what, const core::Json& body, bool is_send);
+  std::unique_ptr<chain::HttpTransport> info_;
+  std::unique_ptr<chain::HttpTransport> exchange_;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace perpx::venues::hl
