@@ -66,5 +66,10 @@ void add_wallet_commands(CLI::App& app);   // wallet new|import|address
 void add_bench_commands(CLI::App& app);    // bench sign
 void add_chain_commands(CLI::App& app);    // chain up
 void add_watch_commands(CLI::App& app);    // watch
+void add_oracle_commands(CLI::App& app);   // oracle check|audit|watch
+void add_drill_commands(CLI::App& app);    // drill oracle (other drills join the group)
+void add_venue_commands(CLI::App& app);    // venue info|account
+void add_hl_commands(CLI::App& app);       // hl sign|order (Hyperliquid)
+void add_executor_commands(CLI::App& app); // killswitch, orders, order status
 
 }  // namespace perpx::app

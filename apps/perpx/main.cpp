@@ -16,6 +16,11 @@ int main(int argc, char** argv) {
   perpx::app::add_bench_commands(app);
   perpx::app::add_chain_commands(app);
   perpx::app::add_watch_commands(app);
+  perpx::app::add_oracle_commands(app);
+  perpx::app::add_drill_commands(app);
+  perpx::app::add_venue_commands(app);
+  perpx::app::add_hl_commands(app);
+  perpx::app::add_executor_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

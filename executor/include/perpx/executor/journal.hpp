@@ -40,6 +40,7 @@ struct JournalError {
   JournalErrc code = JournalErrc::kIo;
   std::string message;
 };
+inline std::string describe(const JournalError& e) { return e.message; }
 template <class T>
 using JournalResult = std::expected<T, JournalError>;
 
