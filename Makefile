@@ -6,7 +6,7 @@ JOBS       ?= 2
 # CI (CI=true) turns warnings into errors.
 CMAKE_FLAGS ?= $(if $(filter true,$(CI)),-DPERPX_WERROR=ON,)
 
-.PHONY: setup build test test-sanitize bench clean
+.PHONY: setup build demo test test-sanitize bench clean
 
 setup:
 	@scripts/setup
@@ -14,6 +14,11 @@ setup:
 build: setup
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# The main job: a scenario on a local chain that perpx starts itself (for now
+# the oracle drill; its report path is printed at the end).
+demo: build
+	@$(BUILD)/bin/perpx drill oracle
 
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
@@ -31,6 +36,7 @@ bench: build
 	@$(BUILD)/bin/core_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	@$(BUILD)/bin/signer_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	@$(BUILD)/bin/chain_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+	@$(BUILD)/bin/oracle_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	@bench/compare --build-dir $(BUILD)
 
 clean:
