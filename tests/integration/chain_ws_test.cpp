@@ -72,6 +72,56 @@ bool poll_until(WsClient& ws, const std::function<bool()>& done) {
   return true;
 }
 
+// A head tracker fed by a newHeads subscription, with the reconnect hook
+// filling gaps (tracker.poll()) and what happened counted for the checks.
+struct HeadFollower {
+  static WsOptions fast_reconnect() {
+    WsOptions wo;
+    wo.backoff_base = 20ms;
+    wo.backoff_max = 200ms;
+    wo.connect_timeout = 1000ms;
+    return wo;
+  }
+  HeadFollower(const std::string& ws_url, RpcClient& http)
+      : ws(ws_url, fast_reconnect()),
+        source(http),
+        tracker(source, [this](const HeadEvent& e) {
+          if (const auto* a = std::get_if<Advance>(&e)) advanced.push_back(a->header.number);
+          if (std::holds_alternative<Reorg>(e)) ++reorgs;
+        }, options()) {
+    ws.on_reconnect([this] {
+      ++reconnects;
+      if (auto r = tracker.poll(); !r) FAIL(to_string(r.error()));
+    });
+    ws.on_error([this](const RpcError& e) { errors.push_back(e.code); });
+    value_of(ws.subscribe_heads([this](const BlockHeader& h) {
+      if (auto r = tracker.on_head(h); !r) FAIL(to_string(r.error()));
+    }));
+  }
+  static HeadTrackerOptions options() {
+    HeadTrackerOptions ho;
+    ho.confirmations = 2;
+    return ho;
+  }
+  struct Parts {
+    WsClient& ws;
+    HeadTracker& tracker;
+    std::vector<BlockNum>& advanced;
+    int& reorgs;
+    int& reconnects;
+    std::vector<RpcErrc>& errors;
+  };
+  Parts parts() { return {ws, tracker, advanced, reorgs, reconnects, errors}; }
+
+  WsClient ws;
+  RpcHeaderSource source;
+  std::vector<BlockNum> advanced;
+  int reorgs = 0;
+  int reconnects = 0;
+  std::vector<RpcErrc> errors;
+  HeadTracker tracker;
+};
+
 // A loopback TCP proxy to one port: one thread, poll(2), every wait bounded.
 // cut() closes every connection and then accepts and closes new ones at once
 // until restore().
@@ -234,32 +284,8 @@ TEST_CASE("reconnect through a cut proxy misses no block", "[anvil][ws]") {
   LocalChain node;
   auto http = node.client();
   Proxy proxy(node.port());
-  WsOptions wo;
-  wo.backoff_base = 20ms;
-  wo.backoff_max = 200ms;
-  wo.connect_timeout = 1000ms;
-  WsClient ws("ws://127.0.0.1:" + std::to_string(proxy.port()), wo);
-
-  RpcHeaderSource source(http);
-  std::vector<BlockNum> advanced;
-  int reorgs = 0;
-  HeadTrackerOptions ho;
-  ho.confirmations = 2;
-  HeadTracker tracker(source, [&](const HeadEvent& e) {
-    if (const auto* a = std::get_if<Advance>(&e)) advanced.push_back(a->header.number);
-    if (std::holds_alternative<Reorg>(e)) ++reorgs;
-  }, ho);
-  int reconnects = 0;
-  std::vector<RpcErrc> errors;
-  ws.on_reconnect([&] {
-    ++reconnects;
-    if (auto r = tracker.poll(); !r) FAIL(to_string(r.error()));
-  });
-  ws.on_error([&](const RpcError& e) { errors.push_back(e.code); });
-  value_of(ws.subscribe_heads([&](const BlockHeader& h) {
-    if (auto r = tracker.on_head(h); !r) FAIL(to_string(r.error()));
-  }));
-
+  HeadFollower f("ws://127.0.0.1:" + std::to_string(proxy.port()), http);
+  auto [ws, tracker, advanced, reorgs, reconnects, errors] = f.parts();
   auto tip_is = [&](BlockNum n) { return [&, n] { return !tracker.empty() && tracker.tip() == n; }; };
   mine(http, 3);
   REQUIRE(poll_until(ws, tip_is(value_of(http.block_number()))));
@@ -378,30 +404,8 @@ TEST_CASE("reconnect after the node itself restarts misses no block", "[anvil][w
   o.port = node->port();
   auto http = node->client();
 
-  WsOptions wo;
-  wo.backoff_base = 20ms;
-  wo.backoff_max = 200ms;
-  wo.connect_timeout = 1000ms;
-  WsClient ws(node->ws_url(), wo);
-  RpcHeaderSource source(http);
-  std::vector<BlockNum> advanced;
-  int reorgs = 0;
-  HeadTrackerOptions ho;
-  ho.confirmations = 2;
-  HeadTracker tracker(source, [&](const HeadEvent& e) {
-    if (const auto* a = std::get_if<Advance>(&e)) advanced.push_back(a->header.number);
-    if (std::holds_alternative<Reorg>(e)) ++reorgs;
-  }, ho);
-  int reconnects = 0;
-  std::vector<RpcErrc> errors;
-  ws.on_reconnect([&] {
-    ++reconnects;
-    if (auto r = tracker.poll(); !r) FAIL(to_string(r.error()));
-  });
-  ws.on_error([&](const RpcError& e) { errors.push_back(e.code); });
-  value_of(ws.subscribe_heads([&](const BlockHeader& h) {
-    if (auto r = tracker.on_head(h); !r) FAIL(to_string(r.error()));
-  }));
+  HeadFollower f(node->ws_url(), http);
+  auto [ws, tracker, advanced, reorgs, reconnects, errors] = f.parts();
   auto tip_is = [&](BlockNum n) { return [&, n] { return !tracker.empty() && tracker.tip() == n; }; };
   mine(http, 3);
   const BlockNum before = value_of(http.block_number());
