@@ -102,6 +102,9 @@ void print_summary(const Json& j) {
   s += "sequencer uptime feed        " + c["feeds"]["sequencer_uptime"].get<std::string>() + "\n";
   s += "pyth                         " + c["feeds"]["pyth"].get<std::string>() + "\n";
   s += "uniswap v3 ETH/USD pool      " + c["pools"]["ETH/USD"]["address"].get<std::string>() + "\n";
+  s += "perp venue                   " + c["venue"].get<std::string>() + " (markets";
+  for (const auto& [name, id] : c["markets"].items()) s += " " + name + "=" + std::to_string(id.get<uint64_t>());
+  s += ")\n";
   s += "keys file (0600)             " + j["keys_file"].get<std::string>() + "\n";
   s += "running until Ctrl-C";
   print_line(s);
