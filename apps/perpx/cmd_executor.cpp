@@ -106,16 +106,7 @@ void killswitch(const JournalOptions& o, const std::string& action, const std::s
 
 void list_orders(const JournalOptions& o, bool open_only) {
   Journal j = open_journal(o);
-  std::vector<executor::OrderRecord> orders;
-  if (open_only) {
-    orders = take(j.open_orders(), "--journal");
-  } else {
-    for (int64_t id = 1;; ++id) {  // ids are dense (INTEGER PRIMARY KEY, never deleted)
-      auto r = j.order(id);
-      if (!r) break;
-      orders.push_back(std::move(*r));
-    }
-  }
+  const std::vector<executor::OrderRecord> orders = take(j.orders(open_only), "--journal");
   if (o.json) {
     Json a = Json::array();
     for (const auto& x : orders) a.push_back(order_json(x));

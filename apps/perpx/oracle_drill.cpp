@@ -76,7 +76,7 @@ struct Push {
 class Script {
  public:
   Script(chain::LocalChain& lc, const World& w, const Address& venue, const Address& thin)
-      : rpc_(lc.client()), sender_(check(chain::TxnSender::make(rpc_, lc.dev_key(0)), "drill sender")), w_(w),
+      : rpc_(lc.client()), sender_(take(chain::TxnSender::make(rpc_, lc.dev_key(0)), "drill sender")), w_(w),
         venue_(venue), thin_(thin) {}
 
   chain::RpcClient& rpc() { return rpc_; }
@@ -100,7 +100,7 @@ class Script {
     const uint64_t t = now();
     if (!std::isnan(chainlink)) send(kChainlink, w_.eth_usd, "submit(int256)", Json::array({e8(chainlink)}), incident_cl);
     if (!std::isnan(pyth)) {
-      auto data = check(chain::call(rpc_, w_.pyth,
+      auto data = take(chain::call(rpc_, w_.pyth,
                                     "createPriceFeedUpdateData(bytes32,int64,uint64,int32,int64,uint64,uint64,uint64)(bytes)",
                                     Json::array({kPythEthUsd, e8(pyth), e8(pyth * 0.0005), -8, e8(pyth),
                                                  e8(pyth * 0.0005), t, 0})),
@@ -129,11 +129,11 @@ class Script {
             uint64_t value = 0) {
     chain::TxnOptions o;
     o.value = value;
-    pending_.push_back({feed, check(sender_.submit(to, check(chain::encode_call(sig, args), "drill"), o), "drill push"), incident});
+    pending_.push_back({feed, take(sender_.submit(to, take(chain::encode_call(sig, args), "drill"), o), "drill push"), incident});
   }
   void wait() {
     for (const auto& p : pending_) {
-      const auto r = check(sender_.wait(p.txn, std::chrono::seconds(60)), "drill push");
+      const auto r = take(sender_.wait(p.txn, std::chrono::seconds(60)), "drill push");
       labels_[{p.feed, r.block_number}] = p.incident;
     }
     pending_.clear();
@@ -162,9 +162,9 @@ void drill(const DrillOptions& o) {
   LocalWorld lw = start_world(chain::LocalChainOptions{}, contracts_dir(o.contracts_dir));
   chain::RpcClient rpc = lw.chain.client();
   const Artifacts art = load_artifacts(contracts_dir(o.contracts_dir));
-  chain::TxnSender deployer = check(chain::TxnSender::make(rpc, lw.chain.dev_key(0)), "deployer");
-  const Address venue = check(deployer.deploy(art.aggregator, "(uint8,int256)", Json::array({8, "300000000000"})), "venue feed");
-  const Address thin = check(deployer.deploy(art.aggregator, "(uint8,int256)", Json::array({8, "300000000000"})), "thin feed");
+  chain::TxnSender deployer = take(chain::TxnSender::make(rpc, lw.chain.dev_key(0)), "deployer");
+  const Address venue = take(deployer.deploy(art.aggregator, "(uint8,int256)", Json::array({8, "300000000000"})), "venue feed");
+  const Address thin = take(deployer.deploy(art.aggregator, "(uint8,int256)", Json::array({8, "300000000000"})), "thin feed");
   Script s(lw.chain, lw.world, venue, thin);
 
   double m = 3000;

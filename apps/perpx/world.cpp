@@ -28,7 +28,7 @@ std::string hex_addr(const Address& a) { return core::to_checksum(a); }
 void wait_all(TxnSender& s, const std::vector<std::pair<std::string, Hash32>>& sent,
               std::vector<chain::Receipt>* out = nullptr) {
   for (const auto& [what, hash] : sent) {
-    auto r = check(s.wait(hash, std::chrono::seconds(120)), what);
+    auto r = take(s.wait(hash, std::chrono::seconds(120)), what);
     if (out) out->push_back(std::move(r));
   }
 }
@@ -47,7 +47,7 @@ fs::path contracts_dir(const std::string& flag) {
 
 Artifacts load_artifacts(const fs::path& dir) {
   auto art = [&](std::string_view name) {
-    return check(chain::load_artifact(dir, name), "artifact " + std::string(name));
+    return take(chain::load_artifact(dir, name), "artifact " + std::string(name));
   };
   return {art("DrillToken"),  art("DrillAggregator"), art("MockPyth"), art("UniswapV3Factory"),
           art("UniV3Helper"), art("PerpOracle"),      art("PerpVenue")};
@@ -60,7 +60,7 @@ World deploy_world(TxnSender& s, const Artifacts& a, const std::vector<Address>&
   // Phase 1: every contract (independent of each other).
   std::vector<std::pair<std::string, Hash32>> sent;
   auto deploy = [&](const chain::Artifact& art, std::string_view types, Json args, std::string what) {
-    sent.emplace_back(what, check(s.submit_deploy(art, types, args), "deploy " + what));
+    sent.emplace_back(what, take(s.submit_deploy(art, types, args), "deploy " + what));
   };
   deploy(token, "(string,string,uint8)", Json::array({"Drill USD", "USD", 6}), "USD");
   deploy(token, "(string,string,uint8)", Json::array({"Drill Wrapped Ether", "WETH", 18}), "WETH");
@@ -74,14 +74,14 @@ World deploy_world(TxnSender& s, const Artifacts& a, const std::vector<Address>&
   wait_all(s, sent, &receipts);
   World w;
   Address* slots[] = {&w.usd, &w.weth, &w.eth_usd, &w.btc_usd, &w.sequencer, &w.pyth, &w.factory, &w.helper};
-  for (size_t i = 0; i < receipts.size(); ++i) *slots[i] = check(chain::deployed_address(receipts[i]), sent[i].first);
+  for (size_t i = 0; i < receipts.size(); ++i) *slots[i] = take(chain::deployed_address(receipts[i]), sent[i].first);
 
   // Phase 2: the pool, balances, approvals, Pyth prices.
   sent.clear();
   auto submit = [&](const Address& to, std::string_view sig, Json args, std::string what, U256 value = {}) {
     chain::TxnOptions opts;
     opts.value = value;
-    sent.emplace_back(what, check(s.submit(to, check(chain::encode_call(sig, args), what), opts), what));
+    sent.emplace_back(what, take(s.submit(to, take(chain::encode_call(sig, args), what), opts), what));
   };
   submit(w.factory, "createPool(address,address,uint24)", Json::array({hex_addr(w.weth), hex_addr(w.usd), kPoolFee}),
          "createPool");
@@ -103,7 +103,7 @@ World deploy_world(TxnSender& s, const Artifacts& a, const std::vector<Address>&
   for (const auto& [id, price, conf] :
        {std::tuple{kPythEthUsd, "300000000000", "150000000"}, std::tuple{kPythBtcUsd, "6500000000000", "2000000000"}}) {
     auto data =
-        check(chain::call(rpc, w.pyth,
+        take(chain::call(rpc, w.pyth,
                           "createPriceFeedUpdateData(bytes32,int64,uint64,int32,int64,uint64,uint64,uint64)(bytes)",
                           Json::array({id, price, conf, -8, price, conf, now, 0})),
               "Pyth update data");
@@ -113,7 +113,7 @@ World deploy_world(TxnSender& s, const Artifacts& a, const std::vector<Address>&
   wait_all(s, sent);
 
   // Phase 3: initialise the pool at 3000 USD per WETH.
-  auto pool_out = check(chain::call(rpc, w.factory, "getPool(address,address,uint24)(address)",
+  auto pool_out = take(chain::call(rpc, w.factory, "getPool(address,address,uint24)(address)",
                                     Json::array({hex_addr(w.weth), hex_addr(w.usd), kPoolFee})),
                         "getPool");
   w.pool = *core::parse_address(pool_out[0].get<std::string>());
@@ -125,7 +125,7 @@ World deploy_world(TxnSender& s, const Artifacts& a, const std::vector<Address>&
   const auto tick = chain::tick_for_price(U256{3000} * U256{1'000'000'000'000'000'000ull}, d0, d1, !weth_is_token0);
   if (!tick) fail("world: pool price: " + chain::describe(tick.error()));
   const U256 sqrt_price = *chain::sqrt_ratio_at_tick(*tick);
-  check(s.transact(w.pool, "initialize(uint160)", Json::array({core::to_decimal(sqrt_price)})), "initialize pool");
+  take(s.transact(w.pool, "initialize(uint160)", Json::array({core::to_decimal(sqrt_price)})), "initialize pool");
 
   // Phase 4: full-range liquidity (1000 WETH and its worth in USD) and TWAP slots.
   sent.clear();
@@ -143,11 +143,11 @@ World deploy_world(TxnSender& s, const Artifacts& a, const std::vector<Address>&
 void deploy_venue(TxnSender& s, const Artifacts& a, World& w, const std::vector<Address>& funded) {
   std::vector<std::pair<std::string, Hash32>> sent;
   auto submit = [&](const Address& to, std::string_view sig, Json args, std::string what) {
-    sent.emplace_back(what, check(s.submit(to, check(chain::encode_call(sig, args), what)), what));
+    sent.emplace_back(what, take(s.submit(to, take(chain::encode_call(sig, args), what)), what));
   };
   // Phase 1: the adapter, then the venue over it.
-  w.venue_oracle = check(s.deploy(a.perp_oracle, "", Json::array()), "deploy PerpOracle");
-  w.venue = check(s.deploy(a.perp_venue, "(address,address,uint256,uint256,uint256,uint256)",
+  w.venue_oracle = take(s.deploy(a.perp_oracle, "", Json::array()), "deploy PerpOracle");
+  w.venue = take(s.deploy(a.perp_venue, "(address,address,uint256,uint256,uint256,uint256)",
                            Json::array({hex_addr(w.usd), hex_addr(w.venue_oracle), kLiquidationReward,
                                         kMinRevealDelay, kMaxRevealDelay, kBatchWindow})),
                   "deploy PerpVenue");
@@ -216,7 +216,7 @@ LocalWorld start_world(const chain::LocalChainOptions& options, const fs::path& 
   if (lw.chain.accounts().size() < n) fail("local chain: anvil has too few dev accounts");
   lw.funded.assign(lw.chain.accounts().begin(), lw.chain.accounts().begin() + static_cast<ptrdiff_t>(n));
   chain::RpcClient rpc = lw.chain.client();
-  TxnSender sender = check(TxnSender::make(rpc, lw.chain.dev_key(0)), "deployer");
+  TxnSender sender = take(TxnSender::make(rpc, lw.chain.dev_key(0)), "deployer");
   lw.world = deploy_world(sender, artifacts, lw.funded);
   return lw;
 }

@@ -14,8 +14,8 @@
 //             the deployer provides counterparty liquidity and every trading
 //             account (trader1, trader2, searcher) starts with collateral
 //             deposited in cross margin
-// Failures throw CliError (one line, no key material): these run from
-// commands and test fixtures only.
+// Failures throw CliError (one line, no key material; cli.hpp take()):
+// these run from commands and test fixtures only.
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -32,13 +32,6 @@ inline constexpr std::string_view kPythEthUsd = "0xff61491a931112ddf1bd8147cd1b6
 inline constexpr std::string_view kPythBtcUsd = "0xe62df6c8b4a85fe1a67db44dc12de5db330f7ac66b72dc658afedf0f4a415b43";
 inline constexpr uint32_t kPoolFee = 3000;  // 0.3%, tick spacing 60
 inline constexpr const char* kAccountNames[] = {"deployer", "trader1", "trader2", "keeper", "searcher"};
-
-// Unwraps a contract result or fails with "<what>: <reason>".
-template <class T>
-T check(chain::ContractResult<T> r, std::string_view what) {
-  if (!r) fail(std::string(what) + ": " + chain::describe(r.error()));
-  if constexpr (!std::is_void_v<T>) return std::move(*r);
-}
 
 // The compiled artifacts: `flag` when given, else $PERPX_CONTRACTS_DIR, else
 // <build>/contracts beside <build>/bin/perpx.

@@ -542,16 +542,21 @@ auto RpcClient::with_retries(bool is_send, F&& once) -> decltype(once()) {
   }
 }
 
-RpcResult<Json> RpcClient::request_once(std::string_view method, const Json& params, bool is_send) {
-  const uint64_t id = next_id_++;
+RpcResult<std::string> RpcClient::round_trip_once(uint64_t& id, std::string_view method, const Json& params,
+                                                  bool is_send) {
+  id = next_id_++;
   std::string body;
   body.reserve(96);
   append_request(body, id, method, params);
   auto reply = transport_->round_trip(body, policy_.timeout, is_send);
-  if (!reply) {
-    reply.error().method = method;
-    return std::unexpected(std::move(reply.error()));
-  }
+  if (!reply) reply.error().method = method;
+  return reply;
+}
+
+RpcResult<Json> RpcClient::request_once(std::string_view method, const Json& params, bool is_send) {
+  uint64_t id = 0;
+  auto reply = round_trip_once(id, method, params, is_send);
+  if (!reply) return std::unexpected(std::move(reply.error()));
   if (auto plain = plain_string_result(*reply, id)) return Json(std::string(*plain));
   auto j = core::parse_json(*reply);
   if (!j) return std::unexpected(bad_reply(method, is_send, "reply is not JSON: " + j.error()));
@@ -692,15 +697,9 @@ RpcResult<std::vector<Log>> detail::general_logs_reply(std::string_view body, ui
 
 RpcResult<std::vector<Log>> RpcClient::logs_request(const Json& filter) {
   return with_retries(false, [&]() -> RpcResult<std::vector<Log>> {
-    const uint64_t id = next_id_++;
-    std::string body;
-    body.reserve(256);
-    append_request(body, id, "eth_getLogs", Json::array({filter}));
-    auto reply = transport_->round_trip(body, policy_.timeout, false);
-    if (!reply) {
-      reply.error().method = "eth_getLogs";
-      return std::unexpected(std::move(reply.error()));
-    }
+    uint64_t id = 0;
+    auto reply = round_trip_once(id, "eth_getLogs", Json::array({filter}), false);
+    if (!reply) return std::unexpected(std::move(reply.error()));
     return parse_logs_reply(*reply, id);
   });
 }

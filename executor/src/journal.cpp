@@ -55,9 +55,8 @@ OrderRecord read_order(const store::Stmt& s) {
   return o;
 }
 
-bool final_state(std::string_view s) {
-  return s == "filled" || s == "finalized" || s == "cancelled" || s == "rejected" || s == "failed";
-}
+// Order states after which nothing more happens to an order.
+constexpr const char* kFinalStates = "('filled', 'finalized', 'cancelled', 'rejected', 'failed')";
 
 }  // namespace
 
@@ -174,14 +173,14 @@ JournalResult<std::optional<OrderRecord>> Journal::order_by_client_id(std::strin
   return std::optional<OrderRecord>{read_order(*s)};
 }
 
-JournalResult<std::vector<OrderRecord>> Journal::open_orders() {
-  auto s = db_.prepare((std::string("SELECT ") + kOrderColumns + " FROM orders ORDER BY id").c_str());
+JournalResult<std::vector<OrderRecord>> Journal::orders(bool open_only) {
+  const std::string sql = std::string("SELECT ") + kOrderColumns + " FROM orders" +
+                          (open_only ? std::string(" WHERE state NOT IN ") + kFinalStates : std::string()) +
+                          " ORDER BY id";
+  auto s = db_.prepare(sql.c_str());
   if (!s) return std::unexpected(io("read orders"));
   std::vector<OrderRecord> out;
-  while (s->step() == SQLITE_ROW) {
-    OrderRecord o = read_order(*s);
-    if (!final_state(o.state)) out.push_back(std::move(o));
-  }
+  while (s->step() == SQLITE_ROW) out.push_back(read_order(*s));
   return out;
 }
 

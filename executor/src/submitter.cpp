@@ -132,7 +132,7 @@ SubmitResult<chain::Hash32> Submitter::submit(int64_t order_id, const TxnRequest
   if (options_.crash_at != CrashPoint::kNone) return *hash;  // the process "died": no in-memory tracking
   (void)nonces_.sent(nonce, *hash);
   (void)journal_->set_order_state(order_id, "sent", "{\"hash\":\"" + core::to_hex(*hash) + "\"}", now_ms);
-  pending_[nonce] = Pending{order_id, nonce, req, *q, *hash, {}, head_};
+  pending_[nonce] = Pending{order_id, nonce, req, *q, *hash, raw_, {}, head_};
   return *hash;
 }
 
@@ -148,6 +148,26 @@ SubmitResult<std::optional<chain::Receipt>> Submitter::find_receipt(const Pendin
   return std::optional<chain::Receipt>{};
 }
 
+void Submitter::settle(const Pending& p, const chain::Receipt& r, uint64_t now_ms) {
+  for (const auto& h : p.older)
+    if (h != r.txn_hash) (void)journal_->set_txn_state(h, "replaced", now_ms);
+  if (r.txn_hash != p.hash) (void)journal_->set_txn_state(p.hash, "replaced", now_ms);
+  (void)journal_->set_txn_state(r.txn_hash, "included", now_ms);
+  (void)journal_->set_order_state(p.order_id, r.success ? "included" : "failed",
+                                  "{\"block\":" + std::to_string(r.block_number) + "}", now_ms);
+}
+
+Submitter::Included Submitter::landed(Pending p, const chain::Receipt& r) {
+  if (r.txn_hash != p.hash) {  // an older one landed: its bytes are what a reorg rebroadcasts
+    p.hash = r.txn_hash;
+    p.raw.clear();
+    for (const auto& x : journal_->txns(p.order_id).value_or(std::vector<TxnRecord>{}))
+      if (x.hash == r.txn_hash) p.raw = x.raw;
+  }
+  const chain::BlockNum block = r.block_number;
+  return Included{std::move(p), block};
+}
+
 SubmitResult<Reconciled> Submitter::on_head(const chain::BlockHeader& head, uint64_t now_ms) {
   head_ = head.number;
   Reconciled out;
@@ -157,15 +177,10 @@ SubmitResult<Reconciled> Submitter::on_head(const chain::BlockHeader& head, uint
     if (!receipt) return std::unexpected(receipt.error());
     if (*receipt) {
       const chain::Receipt& r = **receipt;
-      for (const auto& h : p.older)
-        if (h != r.txn_hash) (void)journal_->set_txn_state(h, "replaced", now_ms);
-      if (r.txn_hash != p.hash) (void)journal_->set_txn_state(p.hash, "replaced", now_ms);
-      (void)journal_->set_txn_state(r.txn_hash, "included", now_ms);
+      settle(p, r, now_ms);
       (void)nonces_.included(p.nonce, r.block_number, r.block_hash, r.txn_hash);
-      (void)journal_->set_order_state(p.order_id, r.success ? "included" : "failed",
-                                      "{\"block\":" + std::to_string(r.block_number) + "}", now_ms);
       out.included.push_back(r.txn_hash);
-      included_[p.nonce] = Included{std::move(p), r.block_number, r.txn_hash};
+      included_[p.nonce] = landed(std::move(p), r);
       it = pending_.erase(it);
       continue;
     }
@@ -178,6 +193,7 @@ SubmitResult<Reconciled> Submitter::on_head(const chain::BlockHeader& head, uint
           out.replaced.push_back(p.hash);
           p.older.push_back(p.hash);
           p.hash = *h;
+          p.raw = raw_;
           p.quote = *bumped;
           p.sent_at = head.number;
           (void)nonces_.sent(p.nonce, *h);
@@ -205,10 +221,11 @@ SubmitResult<Reconciled> Submitter::recover(uint64_t now_ms) {
         return std::unexpected(SubmitError{SubmitErrc::kJournal, "journalled txn " + core::to_hex(x.hash) +
                                                                      " does not decode", std::nullopt, std::nullopt});
       if (!p) {
-        p = Pending{o.id, x.nonce, {}, {}, x.hash, {}, head_};
+        p = Pending{o.id, x.nonce, {}, {}, x.hash, x.raw, {}, head_};
       } else {
         p->older.push_back(p->hash);
         p->hash = x.hash;
+        p->raw = x.raw;
       }
       const signer::Txn& t = decoded->txn;
       p->req = TxnRequest{*t.to, t.data, t.value, t.gas_limit};
@@ -223,28 +240,17 @@ SubmitResult<Reconciled> Submitter::recover(uint64_t now_ms) {
     if (!receipt) return std::unexpected(receipt.error());
     if (*receipt) {
       const chain::Receipt& r = **receipt;
-      for (const auto& h : p->older)
-        if (h != r.txn_hash) (void)journal_->set_txn_state(h, "replaced", now_ms);
-      if (r.txn_hash != p->hash) (void)journal_->set_txn_state(p->hash, "replaced", now_ms);
-      (void)journal_->set_txn_state(r.txn_hash, "included", now_ms);
-      (void)journal_->set_order_state(o.id, r.success ? "included" : "failed",
-                                      "{\"block\":" + std::to_string(r.block_number) + "}", now_ms);
+      settle(*p, r, now_ms);
       out.included.push_back(r.txn_hash);
+      included_[p->nonce] = landed(std::move(*p), r);
       continue;
     }
     // Not mined. Known to the node (pending)? Else send the journalled bytes again.
     auto seen = rpc_->transaction_by_hash(p->hash);
     if (!seen) return std::unexpected(rpc_error("transaction by hash", seen.error()));
     if (!*seen) {
-      auto txns_again = journal_->txns(o.id);
-      const TxnRecord* latest = nullptr;
-      if (txns_again)
-        for (const auto& x : *txns_again)
-          if (x.hash == p->hash) latest = &x;
-      if (latest == nullptr)
-        return std::unexpected(SubmitError{SubmitErrc::kJournal, "journalled txn vanished", std::nullopt, std::nullopt});
-      auto sent = rpc_->send_raw_transaction(latest->raw);
-      if (!sent && certainly_refused(sent.error()) && sent.error().code == chain::RpcErrc::kNonceTooLow) {
+      auto sent = rpc_->send_raw_transaction(p->raw);
+      if (!sent && sent.error().code == chain::RpcErrc::kNonceTooLow) {
         // The nonce was used by something this journal does not know: the
         // order cannot land as signed.
         (void)journal_->set_txn_state(p->hash, "failed", now_ms);
@@ -275,27 +281,18 @@ SubmitResult<std::vector<chain::Hash32>> Submitter::on_reorg(chain::BlockNum unw
       continue;
     }
     Pending p = std::move(it->second.p);
-    const chain::Hash32 landed = it->second.txn_hash;
     it = included_.erase(it);
-    auto txns = journal_->txns(p.order_id);
-    if (!txns) return std::unexpected(journal_error(txns.error()));
-    const TxnRecord* rec = nullptr;
-    for (const auto& x : *txns)
-      if (x.hash == landed) rec = &x;
-    if (rec == nullptr)
-      return std::unexpected(SubmitError{SubmitErrc::kJournal, "included txn not in the journal", std::nullopt, std::nullopt});
     // The same bytes again: the same hash, so it can land at most once.
-    auto sent = rpc_->send_raw_transaction(rec->raw);
+    auto sent = rpc_->send_raw_transaction(p.raw);
     if (!sent && sent.error().code != chain::RpcErrc::kAlreadyKnown && sent.error().code != chain::RpcErrc::kNonceTooLow &&
         sent.error().cls != chain::ErrorClass::kOutcomeUnknown)
       return std::unexpected(rpc_error("rebroadcast", sent.error()));
-    (void)journal_->set_txn_state(landed, "sent", now_ms);
+    (void)journal_->set_txn_state(p.hash, "sent", now_ms);
     (void)journal_->set_order_state(p.order_id, "sent", "{\"reorged_out_above\":" + std::to_string(unwind_to) + "}",
                                     now_ms);
     (void)nonces_.unwound(unwind_to);
-    p.hash = landed;
     p.sent_at = unwind_to;
-    out.push_back(landed);
+    out.push_back(p.hash);
     pending_[p.nonce] = std::move(p);
   }
   return out;

@@ -155,6 +155,8 @@ class RpcClient {
   void set_sleep(SleepFn sleep) { sleep_ = std::move(sleep); }
 
  private:
+  // One request on the wire: its id (out) and the reply body, unchecked.
+  RpcResult<std::string> round_trip_once(uint64_t& id, std::string_view method, const core::Json& params, bool is_send);
   RpcResult<core::Json> request_once(std::string_view method, const core::Json& params, bool is_send);
   // One eth_getLogs call (with read retries), its reply read by parse_logs_reply.
   RpcResult<std::vector<Log>> logs_request(const core::Json& filter);

@@ -87,8 +87,9 @@ class Journal {
                                       uint64_t time_ms);
   JournalResult<OrderRecord> order(int64_t order_id);
   JournalResult<std::optional<OrderRecord>> order_by_client_id(std::string_view client_order_id);
-  // Orders whose state is not final (filled, finalized, cancelled, rejected, failed).
-  JournalResult<std::vector<OrderRecord>> open_orders();
+  // Every order by id, or only those not final (filled, finalized, cancelled, rejected, failed).
+  JournalResult<std::vector<OrderRecord>> orders(bool open_only);
+  JournalResult<std::vector<OrderRecord>> open_orders() { return orders(true); }
   JournalResult<std::vector<OrderEvent>> events(int64_t order_id);
 
   // Before the send: kDuplicate if this hash is already journalled.

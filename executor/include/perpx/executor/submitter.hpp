@@ -108,6 +108,7 @@ class Submitter {
     TxnRequest req;
     FeeQuote quote;
     chain::Hash32 hash;  // the latest
+    core::Bytes raw;     // its signed bytes (as journalled): what a rebroadcast sends
     std::vector<chain::Hash32> older;  // replaced ones: any of them may still be what lands
     chain::BlockNum sent_at = 0;       // head number when (re)sent
   };
@@ -119,6 +120,11 @@ class Submitter {
   SubmitResult<chain::Hash32> sign_journal_send(int64_t order_id, uint64_t nonce, const TxnRequest& req,
                                                 const FeeQuote& q, uint64_t now_ms);
   SubmitResult<std::optional<chain::Receipt>> find_receipt(const Pending& p);
+  // A receipt for one of p's hashes: journals which one landed and which were replaced.
+  void settle(const Pending& p, const chain::Receipt& r, uint64_t now_ms);
+  struct Included;
+  // p as it landed (the hash and bytes the receipt names), kept until final for a rebroadcast.
+  Included landed(Pending p, const chain::Receipt& r);
 
   chain::RpcClient* rpc_;
   signer::SecretKey key_;
@@ -130,9 +136,8 @@ class Submitter {
   NonceManager nonces_;
   std::map<uint64_t, Pending> pending_;  // by nonce
   struct Included {
-    Pending p;
+    Pending p;  // p.hash and p.raw: the one that landed
     chain::BlockNum block = 0;
-    chain::Hash32 txn_hash;  // the one that landed
   };
   std::map<uint64_t, Included> included_;  // by nonce, until finalized
   chain::BlockNum head_ = 0;
