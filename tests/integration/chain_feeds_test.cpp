@@ -3,6 +3,7 @@
 // MockPyth, and a Uniswap v3 pool from the v3-core compiled artifacts.
 #include <catch2/catch.hpp>
 
+#include "contract_chain.hpp"
 #include "perpx/chain/contracts.hpp"
 #include "perpx/chain/feeds.hpp"
 #include "perpx/chain/local_chain.hpp"
@@ -19,46 +20,7 @@ constexpr std::string_view kEthUsdId = "0xff61491a931112ddf1bd8147cd1b641375f79f
 const U256 kE18{1'000'000'000'000'000'000ull};
 
 // One anvil, a client, and dev account 0 as the sender.
-struct Chain {
-  LocalChain lc;
-  RpcClient rpc;
-  TxnSender sender;
-  Chain() : lc(LocalChainOptions{}), rpc(lc.client()), sender(*TxnSender::make(rpc, lc.dev_key(0))) {}
-
-  Artifact artifact(std::string_view name) {
-    auto a = load_artifact(PERPX_CONTRACTS_DIR, name);
-    REQUIRE(a);
-    return std::move(*a);
-  }
-  Address deploy(std::string_view name, std::string_view types, const Json& args) {
-    auto a = sender.deploy(artifact(name), types, args);
-    INFO((a ? "" : describe(a.error())));
-    REQUIRE(a);
-    return *a;
-  }
-  Receipt send(const Address& to, std::string_view sig, const Json& args, U256 value = {}) {
-    TxnOptions o;
-    o.value = value;
-    auto r = sender.transact(to, sig, args, o);
-    INFO((r ? "" : describe(r.error())));
-    REQUIRE(r);
-    return std::move(*r);
-  }
-  Json read(const Address& to, std::string_view sig, const Json& args = Json::array()) {
-    auto r = chain::call(rpc, to, sig, args);
-    INFO((r ? "" : describe(r.error())));
-    REQUIRE(r);
-    return std::move(*r);
-  }
-  BlockHeader head(BlockRef at = Tag::kLatest) {
-    auto h = resolve_block(rpc, at);
-    REQUIRE(h);
-    return *h;
-  }
-  void advance(uint64_t seconds) {
-    REQUIRE(rpc.request("evm_increaseTime", Json::array({seconds})));
-    REQUIRE(rpc.request("evm_mine", Json::array()));
-  }
+struct Chain : test::ContractChain {
   std::vector<Log> logs(const Address& a, const Hash32& topic0) {
     LogFilter f;
     f.addresses = {a};

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli_run.hpp"
+#include "contract_chain.hpp"
 #include "oracle_chromium.hpp"
 #include "perpx/chain/contracts.hpp"
 #include "perpx/chain/feeds.hpp"
@@ -25,35 +26,8 @@ namespace {
 
 constexpr std::string_view kEthUsdId = "0xff61491a931112ddf1bd8147cd1b641375f79f5825126d665480874634fd0ace";
 
-struct Chain {
-  LocalChain lc;
-  RpcClient rpc;
-  TxnSender sender;
-  Chain() : lc(LocalChainOptions{}), rpc(lc.client()), sender(*TxnSender::make(rpc, lc.dev_key(0))) {}
-  Address deploy(std::string_view name, std::string_view types, const Json& args) {
-    auto art = load_artifact(PERPX_CONTRACTS_DIR, name);
-    REQUIRE(art);
-    auto a = sender.deploy(*art, types, args);
-    INFO((a ? "" : describe(a.error())));
-    REQUIRE(a);
-    return *a;
-  }
-  void send(const Address& to, std::string_view sig, const Json& args, U256 value = {}) {
-    TxnOptions o;
-    o.value = value;
-    auto r = sender.transact(to, sig, args, o);
-    INFO((r ? "" : describe(r.error())));
-    REQUIRE(r);
-  }
-  uint64_t now() {
-    auto h = resolve_block(rpc, Tag::kLatest);
-    REQUIRE(h);
-    return h->timestamp;
-  }
-  void advance(uint64_t seconds) {
-    REQUIRE(rpc.request("evm_increaseTime", Json::array({seconds})));
-    REQUIRE(rpc.request("evm_mine", Json::array()));
-  }
+struct Chain : test::ContractChain {
+  uint64_t now() { return head().timestamp; }
   void pyth_update(const Address& pyth, int64_t price, uint64_t conf) {
     const uint64_t t = now();
     auto data = chain::call(rpc, pyth,
