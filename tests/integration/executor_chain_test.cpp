@@ -124,8 +124,12 @@ TEST_CASE("nonce too low from the node is recovered by a sync with the chain's c
   REQUIRE(m.sent(a, ha));
   const uint64_t b = m.reserve();  // reserved, not yet sent...
   // ...while the other process sends nonces b and b+1 (automine includes them).
-  value_of(other.send(b, fee, tip, to, U256{7}));
-  value_of(other.send(b + 1, fee, tip, to, U256{7}));
+  const chain::Hash32 o1 = value_of(other.send(b, fee, tip, to, U256{7}));
+  const chain::Hash32 o2 = value_of(other.send(b + 1, fee, tip, to, U256{7}));
+  // Mined before ours goes out (anvil may answer a send before it mines it;
+  // a still-pending b would make ours a replacement, not a stale nonce).
+  REQUIRE(receipt_of(rpc, o1).has_value());
+  REQUIRE(receipt_of(rpc, o2).has_value());
   auto low = ours.send(b, fee, tip, to);
   REQUIRE(!low);
   CHECK(low.error().code == chain::RpcErrc::kNonceTooLow);
