@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "perpx/core/address.hpp"
-#include "perpx/venues/fixed.hpp"
+#include "perpx/core/fixed.hpp"
 #include "perpx/venues/ref_model.hpp"
 #include "perpx/venues/ref_venue.hpp"
 

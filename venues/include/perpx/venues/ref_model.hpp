@@ -23,11 +23,18 @@
 #include <vector>
 
 #include "perpx/core/bytes.hpp"
-#include "perpx/venues/fixed.hpp"
+#include "perpx/core/fixed.hpp"
 
 namespace perpx::venues {
 
 using core::Address;
+using core::I256;
+using core::kWad;
+using core::kWadI;
+using core::parse_i256;
+using core::U256;
+using core::to_decimal;
+using core::wad_to_string;
 
 // The venue's and oracle's custom errors (one per Solidity `error`).
 enum class [[nodiscard]] VenueErrc : uint8_t {

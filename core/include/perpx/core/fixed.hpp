@@ -1,6 +1,7 @@
 #pragma once
-// I256: Solidity's int256 on top of core::U256 (two's complement), with the
-// operations the reference venue's arithmetic uses, each as Solidity does it:
+// I256: Solidity's int256 on top of U256 (two's complement), and the 1e18
+// fixed-point unit ("wad") that venues, the executor and strategies share.
+// I256 has the operations the reference venue's arithmetic uses, each as Solidity does it:
 // + - * wrap modulo 2^256 (the venue's values never come near; Solidity would
 // revert), / truncates toward zero, comparisons are signed. No allocation
 // except to_decimal.
@@ -12,9 +13,7 @@
 #include "perpx/core/json.hpp"
 #include "perpx/core/u256.hpp"
 
-namespace perpx::venues {
-
-using core::U256;
+namespace perpx::core {
 
 struct I256 {
   U256 bits;  // two's complement
@@ -59,7 +58,7 @@ inline I256& operator-=(I256& a, const I256& b) noexcept { return a = a - b; }
 // "-123", "0".
 std::string to_decimal(const I256& v);
 // JSON in the ABI codec's intN conventions (decimal string, "-..." or 0x hex, JSON integer).
-std::expected<I256, std::string> parse_i256(const core::Json& j);
+std::expected<I256, std::string> parse_i256(const Json& j);
 
 // 1e18, the venue's fixed-point unit.
 inline const U256 kWad{1'000'000'000'000'000'000ull};
@@ -69,4 +68,4 @@ inline const I256 kWadI = I256::from_u256(kWad);
 std::string wad_to_string(const I256& v);
 std::string wad_to_string(const U256& v);
 
-}  // namespace perpx::venues
+}  // namespace perpx::core
