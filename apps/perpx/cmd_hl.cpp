@@ -1,6 +1,9 @@
-// perpx hl sign|order: Hyperliquid actions signed exactly as the official
-// SDKs sign them (venues/include/perpx/venues/hyperliquid.hpp); prints the
-// body to POST to /exchange. Rules: shared/CLI.md, "Hyperliquid `hl sign`".
+// perpx hl sign|order|approve-agent: Hyperliquid actions signed exactly as
+// the official SDKs sign them (venues/include/perpx/venues/hyperliquid.hpp);
+// prints the body to POST to /exchange. Rules: shared/CLI.md, "Hyperliquid
+// `hl sign`". --agent-for <master>: the key is an API wallet trading for that
+// master (L1 actions only). --nonce-db <file>: without --nonce, the nonce
+// comes from the journal (hyperliquid_nonce.hpp), per signing address.
 #include <memory>
 #include <optional>
 #include <vector>
@@ -8,6 +11,8 @@
 #include "cli.hpp"
 #include "perpx/core/address.hpp"
 #include "perpx/venues/hyperliquid.hpp"
+#include "perpx/venues/hyperliquid_client.hpp"
+#include "perpx/venues/hyperliquid_nonce.hpp"
 #include "perpx/venues/hyperliquid_wire.hpp"
 
 namespace perpx::app {
@@ -28,9 +33,20 @@ struct SignCommon {
   std::string nonce;
   std::string vault;
   std::string expires_after;
+  std::string nonce_db;
+  std::string agent_for;  // the master address an API wallet's key trades for
   bool testnet = false;
   std::vector<std::string> extra;  // refused without echoing: it may be a key
 };
+
+// The next nonce of `signer` from the journal file (durably recorded first).
+uint64_t journal_nonce(const std::string& path, const core::Address& signer) {
+  auto src = hl::HlNonceSource::open(path);
+  if (!src) fail("--nonce-db: " + hl::to_string(src.error()));
+  auto n = src->next(signer);
+  if (!n) fail("--nonce-db: " + hl::to_string(n.error()));
+  return *n;
+}
 
 hl::SignOptions sign_options(const SignCommon& o) {
   hl::SignOptions s;
@@ -47,17 +63,43 @@ void add_sign_common(CLI::App* cmd, SignCommon& o) {
   cmd->add_option("--vault-address", o.vault, "vault or subaccount to act for (L1 actions only)");
   cmd->add_option("--expires-after", o.expires_after, "ms timestamp after which the L1 action is refused");
   cmd->add_flag("--testnet", o.testnet, "testnet (phantom agent source \"b\")");
+  cmd->add_option("--nonce-db", o.nonce_db, "without --nonce: take the next nonce from this journal (SQLite), per signer");
+  cmd->add_option("--agent-for", o.agent_for, "the key is an API wallet's, trading for this master address (L1 actions only)");
   cmd->add_option("extra", o.extra)->group("");
 }
 
 // Validates everything, then loads the key, then signs: bad input is reported
-// before a keystore is decrypted.
+// before a keystore is decrypted (and before a journalled nonce is used).
 void sign_and_print(const SignCommon& o, const core::Json& action) {
   if (!o.extra.empty()) fail("hl: unexpected extra argument (not shown); pass the key with --private-key");
-  const hl::SignOptions opts = sign_options(o);
-  auto prepared = hl::prepare(action, opts);
+  hl::SignOptions opts = sign_options(o);
+  const bool from_journal = !o.nonce_db.empty();
+  if (from_journal && opts.nonce) fail("--nonce-db: give either --nonce or --nonce-db, not both");
+  std::optional<core::Address> master;
+  if (!o.agent_for.empty()) master = take(core::parse_address(o.agent_for), "--agent-for");
+  const hl::UserSignedKind* kind = action.is_object() && action.contains("type") && action["type"].is_string()
+                                       ? hl::find_user_signed(action["type"].get_ref<const std::string&>())
+                                       : nullptr;
+  if (from_journal && kind)
+    fail("--nonce-db: user-signed actions carry their own nonce (action." + std::string(kind->nonce_field) + ")");
+  // Checked with a stand-in nonce first: the journal's is taken only for an action that will be signed.
+  hl::SignOptions check = opts;
+  if (from_journal) check.nonce = 0;
+  auto prepared = hl::prepare(action, check);
   if (!prepared) fail(hl::to_string(prepared.error()));
-  const signer::SecretKey key = load_key(o.key);
+  if (master && prepared->user_signed)
+    fail("--agent-for: an API wallet signs L1 actions only; " + action["type"].get<std::string>() + " needs the master key");
+  signer::SecretKey key = load_key(o.key);
+  if (from_journal) opts.nonce = journal_nonce(o.nonce_db, signer::address_of(key));
+  if (master) {
+    const hl::AgentWallet wallet(std::move(key), *master, opts.vault);
+    opts.vault.reset();
+    auto body = wallet.sign(action, opts);
+    if (!body) fail(hl::to_string(body.error()));
+    return print_json(*body);
+  }
+  prepared = hl::prepare(action, opts);
+  if (!prepared) fail(hl::to_string(prepared.error()));
   print_json(hl::exchange_body(action, *prepared, signer::sign_digest(key, prepared->digest)));
 }
 
@@ -170,6 +212,41 @@ void add_hl_commands(CLI::App& app) {
   order->callback([oo] {
     if (!oo->common.extra.empty()) fail("hl order: unexpected extra argument (not shown); pass the key with --private-key");
     sign_and_print(oo->common, order_action(*oo));
+  });
+
+  struct ApproveOptions {
+    KeyOptions key;
+    std::string agent;
+    std::optional<std::string> name;
+    std::string nonce;
+    std::string nonce_db;
+    bool testnet = false;
+    std::vector<std::string> extra;
+  };
+  auto ao = std::make_shared<ApproveOptions>();
+  auto* approve = group->add_subcommand(
+      "approve-agent", "approve an API wallet (agent) for the master key's account; prints the /exchange body");
+  add_key_options(approve, ao->key);
+  approve->add_option("--agent-address", ao->agent, "the API wallet's address")->required();
+  approve->add_option("--agent-name", ao->name, "a name for the agent (unnamed without it)");
+  approve->add_option("--nonce", ao->nonce, "nonce (ms timestamp); default: now, or the journal's with --nonce-db");
+  approve->add_option("--nonce-db", ao->nonce_db, "take the nonce from this journal (SQLite), per signer");
+  approve->add_flag("--testnet", ao->testnet, "hyperliquidChain \"Testnet\"");
+  approve->add_option("extra", ao->extra)->group("");
+  approve->callback([ao] {
+    if (!ao->extra.empty()) fail("hl approve-agent: unexpected extra argument (not shown); pass the key with --private-key");
+    hl::ApproveAgent a;
+    a.agent = take(core::parse_address(ao->agent), "--agent-address");
+    a.name = ao->name;
+    a.testnet = ao->testnet;
+    if (!ao->nonce.empty() && !ao->nonce_db.empty()) fail("--nonce-db: give either --nonce or --nonce-db, not both");
+    if (!ao->nonce.empty()) a.nonce = parse_u64_option(ao->nonce, "--nonce");
+    const signer::SecretKey key = load_key(ao->key);
+    if (ao->nonce.empty()) a.nonce = ao->nonce_db.empty() ? hl::unix_now_ms() : journal_nonce(ao->nonce_db, signer::address_of(key));
+    const core::Json action = hl::approve_agent_action(a);
+    auto body = hl::sign_action(key, action, hl::SignOptions{});
+    if (!body) fail(hl::to_string(body.error()));
+    print_json(*body);
   });
 }
 

@@ -8,7 +8,7 @@ namespace perpx::executor {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 constexpr const char* kSchema = R"(
 CREATE TABLE IF NOT EXISTS orders (
@@ -20,11 +20,16 @@ CREATE TABLE IF NOT EXISTS order_events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, order_id INTEGER NOT NULL REFERENCES orders(id),
   time_ms INTEGER NOT NULL, state TEXT NOT NULL, detail TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS txns (
-  hash TEXT PRIMARY KEY, order_id INTEGER NOT NULL REFERENCES orders(id), chain_id INTEGER NOT NULL,
+  hash TEXT PRIMARY KEY, order_id INTEGER NOT NULL REFERENCES orders(id), step TEXT NOT NULL, route TEXT NOT NULL,
+  route_until INTEGER NOT NULL, chain_id INTEGER NOT NULL,
   sender TEXT NOT NULL, nonce INTEGER NOT NULL, raw BLOB NOT NULL, max_fee TEXT NOT NULL, tip TEXT NOT NULL,
   state TEXT NOT NULL, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS txns_by_order ON txns(order_id);
 CREATE INDEX IF NOT EXISTS txns_by_nonce ON txns(chain_id, sender, nonce);
+CREATE INDEX IF NOT EXISTS txns_by_state ON txns(state);
+CREATE TABLE IF NOT EXISTS order_facts (
+  order_id INTEGER NOT NULL REFERENCES orders(id), key TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY (order_id, key));
 CREATE TABLE IF NOT EXISTS trading_state (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL, from_state TEXT NOT NULL,
   to_state TEXT NOT NULL, cause TEXT NOT NULL, detail TEXT NOT NULL);
@@ -206,8 +211,8 @@ JournalResult<void> Journal::add_txn(const TxnRecord& x) {
       return std::unexpected(JournalError{JournalErrc::kDuplicate, "txn " + hash + " is journalled already"});
   }
   auto s = db_.prepare(
-      "INSERT INTO txns(hash, order_id, chain_id, sender, nonce, raw, max_fee, tip, state, created_ms, updated_ms) "
-      "VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+      "INSERT INTO txns(hash, order_id, chain_id, sender, nonce, raw, max_fee, tip, state, created_ms, updated_ms, "
+      "step, route, route_until) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!s) return std::unexpected(io("add txn"));
   s->bind(1, std::string_view(hash));
   s->bind(2, x.order_id);
@@ -220,6 +225,9 @@ JournalResult<void> Journal::add_txn(const TxnRecord& x) {
   s->bind(9, std::string_view(x.state));
   s->bind(10, i64(x.created_ms));
   s->bind(11, i64(x.created_ms));
+  s->bind(12, std::string_view(x.step));
+  s->bind(13, std::string_view(x.route));
+  s->bind(14, i64(x.route_until));
   if (!s->run()) {
     // A foreign-key failure is an order we do not have.
     if (db_.error().find("FOREIGN KEY") != std::string::npos)
@@ -243,12 +251,11 @@ JournalResult<void> Journal::set_txn_state(const chain::Hash32& hash, std::strin
   return {};
 }
 
-JournalResult<std::vector<TxnRecord>> Journal::txns(int64_t order_id) {
-  auto s = db_.prepare(
-      "SELECT hash, order_id, chain_id, sender, nonce, raw, max_fee, tip, state, created_ms FROM txns "
-      "WHERE order_id = ? ORDER BY created_ms, rowid");
+JournalResult<std::vector<TxnRecord>> Journal::read_txns(const char* where, int64_t arg) {
+  auto s = db_.prepare((std::string("SELECT hash, order_id, chain_id, sender, nonce, raw, max_fee, tip, state, "
+                                    "created_ms, step, route, route_until FROM txns WHERE ") + where + " ORDER BY created_ms, rowid").c_str());
   if (!s) return std::unexpected(io("read txns"));
-  s->bind(1, order_id);
+  if (arg >= 0) s->bind(1, arg);
   std::vector<TxnRecord> out;
   while (s->step() == SQLITE_ROW) {
     TxnRecord x;
@@ -266,8 +273,41 @@ JournalResult<std::vector<TxnRecord>> Journal::txns(int64_t order_id) {
     x.tip = s->text(7);
     x.state = s->text(8);
     x.created_ms = static_cast<uint64_t>(s->i64(9));
+    x.step = s->text(10);
+    x.route = s->text(11);
+    x.route_until = static_cast<uint64_t>(s->i64(12));
     out.push_back(std::move(x));
   }
+  return out;
+}
+
+JournalResult<std::vector<TxnRecord>> Journal::txns(int64_t order_id) { return read_txns("order_id = ?", order_id); }
+
+JournalResult<std::vector<TxnRecord>> Journal::unfinished_txns() {
+  return read_txns("state IN ('signed', 'sent', 'outcome_unknown')", -1);
+}
+
+JournalResult<void> Journal::set_fact(int64_t order_id, std::string_view key, std::string_view value) {
+  auto s = db_.prepare("INSERT INTO order_facts(order_id, key, value) VALUES(?,?,?) "
+                       "ON CONFLICT(order_id, key) DO UPDATE SET value = excluded.value");
+  if (!s) return std::unexpected(io("order fact"));
+  s->bind(1, order_id);
+  s->bind(2, key);
+  s->bind(3, value);
+  if (!s->run()) {
+    if (db_.error().find("FOREIGN KEY") != std::string::npos)
+      return std::unexpected(JournalError{JournalErrc::kUnknown, "order " + std::to_string(order_id) + " is not journalled"});
+    return std::unexpected(io("order fact"));
+  }
+  return {};
+}
+
+JournalResult<std::map<std::string, std::string>> Journal::facts(int64_t order_id) {
+  auto s = db_.prepare("SELECT key, value FROM order_facts WHERE order_id = ?");
+  if (!s) return std::unexpected(io("read order facts"));
+  s->bind(1, order_id);
+  std::map<std::string, std::string> out;
+  while (s->step() == SQLITE_ROW) out.emplace(s->text(0), s->text(1));
   return out;
 }
 

@@ -15,8 +15,6 @@ SubmitError rpc_error(std::string what, chain::RpcError e) {
   return {SubmitErrc::kRpc, std::move(what) + ": " + chain::to_string(e), std::move(e), std::nullopt};
 }
 
-bool final_txn_state(std::string_view s) { return s == "included" || s == "replaced" || s == "failed"; }
-
 // A refusal that proves the transaction will not execute as sent.
 bool certainly_refused(const chain::RpcError& e) {
   return e.cls != chain::ErrorClass::kOutcomeUnknown && e.code != chain::RpcErrc::kAlreadyKnown;
@@ -73,26 +71,28 @@ SubmitResult<FeeQuote> Submitter::quote(Urgency u, uint64_t gas_limit, const U25
   return *q;
 }
 
-SubmitResult<chain::Hash32> Submitter::sign_journal_send(int64_t order_id, uint64_t nonce, const TxnRequest& req,
-                                                         const FeeQuote& q, uint64_t now_ms) {
+SubmitResult<chain::Hash32> Submitter::sign_journal_send(const Pending& p, const FeeQuote& q, uint64_t now_ms) {
   signer::Txn t;
   t.type = signer::TxnType::kDynamicFee;
   t.chain_id = U256{chain_id_};
-  t.nonce = nonce;
+  t.nonce = p.nonce;
   t.max_fee_per_gas = q.max_fee_per_gas;
   t.max_priority_fee_per_gas = q.max_priority_fee_per_gas;
-  t.gas_limit = req.gas_limit;
-  t.to = req.to;
-  t.value = req.value;
-  t.data = req.data;
+  t.gas_limit = p.req.gas_limit;
+  t.to = p.req.to;
+  t.value = p.req.value;
+  t.data = p.req.data;
   signer::sign_and_encode(raw_, scratch_, t, key_);
   const chain::Hash32 hash = core::keccak256(raw_);
 
   TxnRecord rec;
-  rec.order_id = order_id;
+  rec.order_id = p.order_id;
+  rec.step = p.step;
+  rec.route = p.route == Route::kPrivate ? "private" : "public";
+  rec.route_until = p.private_until;
   rec.chain_id = chain_id_;
   rec.sender = address_;
-  rec.nonce = nonce;
+  rec.nonce = p.nonce;
   rec.hash = hash;
   rec.raw = raw_;
   rec.max_fee = core::to_decimal(q.max_fee_per_gas);
@@ -101,7 +101,9 @@ SubmitResult<chain::Hash32> Submitter::sign_journal_send(int64_t order_id, uint6
   if (auto r = journal_->add_txn(rec); !r) return std::unexpected(journal_error(r.error()));
   if (options_.crash_at == CrashPoint::kAfterJournal) return hash;  // "died" before the send
 
-  auto sent = rpc_->send_raw_transaction(raw_);
+  Pending sent_as = p;
+  sent_as.raw = raw_;
+  auto sent = send(sent_as);
   if (!sent && certainly_refused(sent.error())) {
     (void)journal_->set_txn_state(hash, "failed", now_ms);
     return std::unexpected(SubmitError{SubmitErrc::kRefused, chain::to_string(sent.error()), sent.error(), std::nullopt});
@@ -112,27 +114,47 @@ SubmitResult<chain::Hash32> Submitter::sign_journal_send(int64_t order_id, uint6
   return hash;
 }
 
-SubmitResult<chain::Hash32> Submitter::submit(int64_t order_id, const TxnRequest& req, Urgency urgency,
-                                              const U256& notional_wei, uint64_t now_ms) {
-  auto q = quote(urgency, req.gas_limit, notional_wei);
-  if (!q) return std::unexpected(q.error());
-  const uint64_t nonce = nonces_.reserve();
-  if (auto r = journal_->set_order_state(order_id, "signed", "{\"nonce\":" + std::to_string(nonce) + "}", now_ms); !r) {
-    (void)nonces_.release(nonce);
-    return std::unexpected(journal_error(r.error()));
+chain::RpcResult<void> Submitter::send(const Pending& p) {
+  if (p.route == Route::kPrivate && private_send_ && head_ < p.private_until) {
+    auto r = private_send_(p.raw, head_ + 1);
+    if (r) return {};
+    // The relay could not take it: whether it has the bundle is unknown, and
+    // the same bytes go public at the route's end at the latest.
+    chain::RpcError e;
+    e.code = chain::RpcErrc::kTimeout;
+    e.cls = chain::ErrorClass::kOutcomeUnknown;
+    e.method = "eth_sendBundle";
+    e.message = "relay: " + r.error();
+    return std::unexpected(std::move(e));
   }
-  auto hash = sign_journal_send(order_id, nonce, req, *q, now_ms);
+  auto r = rpc_->send_raw_transaction(p.raw);
+  if (!r) return std::unexpected(r.error());
+  return {};
+}
+
+SubmitResult<chain::Hash32> Submitter::submit(const SubmitRequest& req, uint64_t now_ms) {
+  auto q = quote(req.urgency, req.txn.gas_limit, req.notional_wei);
+  if (!q) return std::unexpected(q.error());
+  Pending p;
+  p.order_id = req.order_id;
+  p.step = req.step;
+  p.route = req.route == Route::kPrivate && private_send_ ? Route::kPrivate : Route::kPublic;
+  p.private_until = req.private_until;
+  p.nonce = nonces_.reserve();
+  p.req = req.txn;
+  p.quote = *q;
+  p.sent_at = head_;
+  auto hash = sign_journal_send(p, *q, now_ms);
   if (!hash) {
-    if (hash.error().code == SubmitErrc::kRefused || hash.error().code == SubmitErrc::kJournal) {
-      (void)nonces_.release(nonce);
-      (void)journal_->set_order_state(order_id, "failed", "{}", now_ms);
-    }
+    if (hash.error().code == SubmitErrc::kRefused || hash.error().code == SubmitErrc::kJournal)
+      (void)nonces_.release(p.nonce);
     return std::unexpected(hash.error());
   }
   if (options_.crash_at != CrashPoint::kNone) return *hash;  // the process "died": no in-memory tracking
-  (void)nonces_.sent(nonce, *hash);
-  (void)journal_->set_order_state(order_id, "sent", "{\"hash\":\"" + core::to_hex(*hash) + "\"}", now_ms);
-  pending_[nonce] = Pending{order_id, nonce, req, *q, *hash, raw_, {}, head_};
+  (void)nonces_.sent(p.nonce, *hash);
+  p.hash = *hash;
+  p.raw = raw_;
+  pending_[p.nonce] = std::move(p);
   return *hash;
 }
 
@@ -148,13 +170,15 @@ SubmitResult<std::optional<chain::Receipt>> Submitter::find_receipt(const Pendin
   return std::optional<chain::Receipt>{};
 }
 
-void Submitter::settle(const Pending& p, const chain::Receipt& r, uint64_t now_ms) {
+void Submitter::settle(const Pending& p, const chain::Receipt& r, uint64_t now_ms, Reconciled& out) {
   for (const auto& h : p.older)
     if (h != r.txn_hash) (void)journal_->set_txn_state(h, "replaced", now_ms);
   if (r.txn_hash != p.hash) (void)journal_->set_txn_state(p.hash, "replaced", now_ms);
   (void)journal_->set_txn_state(r.txn_hash, "included", now_ms);
-  (void)journal_->set_order_state(p.order_id, r.success ? "included" : "failed",
-                                  "{\"block\":" + std::to_string(r.block_number) + "}", now_ms);
+  (void)nonces_.included(p.nonce, r.block_number, r.block_hash, r.txn_hash);
+  out.included.push_back(r.txn_hash);
+  out.events.push_back(TxEvent{r.success ? TxEventKind::kIncluded : TxEventKind::kReverted, p.order_id, p.step,
+                               r.txn_hash, r.block_number});
 }
 
 Submitter::Included Submitter::landed(Pending p, const chain::Receipt& r) {
@@ -169,7 +193,7 @@ Submitter::Included Submitter::landed(Pending p, const chain::Receipt& r) {
 }
 
 SubmitResult<Reconciled> Submitter::on_head(const chain::BlockHeader& head, uint64_t now_ms) {
-  head_ = head.number;
+  head_ = std::max(head_, head.number);
   Reconciled out;
   for (auto it = pending_.begin(); it != pending_.end();) {
     Pending& p = it->second;
@@ -177,18 +201,27 @@ SubmitResult<Reconciled> Submitter::on_head(const chain::BlockHeader& head, uint
     if (!receipt) return std::unexpected(receipt.error());
     if (*receipt) {
       const chain::Receipt& r = **receipt;
-      settle(p, r, now_ms);
-      (void)nonces_.included(p.nonce, r.block_number, r.block_hash, r.txn_hash);
-      out.included.push_back(r.txn_hash);
+      settle(p, r, now_ms, out);
       included_[p.nonce] = landed(std::move(p), r);
       it = pending_.erase(it);
+      continue;
+    }
+    if (p.route == Route::kPrivate) {
+      // The relay again for the next block, or, past the route's end, the public endpoint.
+      if (head.number >= p.private_until) {
+        p.route = Route::kPublic;
+        p.sent_at = head.number;
+        out.events.push_back(event(TxEventKind::kFellBack, p, head.number));
+      }
+      (void)send(p);  // an unknown outcome is reconciled by hash at the next head
+      ++it;
       continue;
     }
     if (head.number > p.sent_at && policy_.due(p.quote.urgency, head.number - p.sent_at)) {
       const U256 base = head.base_fee.value_or(p.quote.base_fee_next);
       auto bumped = policy_.bump(p.quote, base, p.req.gas_limit);
       if (bumped) {  // kOverCap: keep waiting at the cap, never pay more
-        auto h = sign_journal_send(p.order_id, p.nonce, p.req, *bumped, now_ms);
+        auto h = sign_journal_send(p, *bumped, now_ms);
         if (h) {
           out.replaced.push_back(p.hash);
           p.older.push_back(p.hash);
@@ -207,61 +240,70 @@ SubmitResult<Reconciled> Submitter::on_head(const chain::BlockHeader& head, uint
 
 SubmitResult<Reconciled> Submitter::recover(uint64_t now_ms) {
   Reconciled out;
-  auto open = journal_->open_orders();
-  if (!open) return std::unexpected(journal_error(open.error()));
+  auto unfinished = journal_->unfinished_txns();
+  if (!unfinished) return std::unexpected(journal_error(unfinished.error()));
+  auto head = rpc_->block_number();
+  if (!head) return std::unexpected(rpc_error("block number", head.error()));
+  head_ = std::max(head_, *head);
+  // One Pending per nonce: later txns at a nonce are its replacements.
+  std::map<uint64_t, Pending> found;
   uint64_t next_nonce = nonces_.next();
-  for (const OrderRecord& o : *open) {
-    auto txns = journal_->txns(o.id);
-    if (!txns) return std::unexpected(journal_error(txns.error()));
-    std::optional<Pending> p;
-    for (const TxnRecord& x : *txns) {
-      if (x.sender != address_ || x.chain_id != chain_id_ || final_txn_state(x.state)) continue;
-      auto decoded = signer::decode_raw(x.raw);
-      if (!decoded || !decoded->txn.to)
-        return std::unexpected(SubmitError{SubmitErrc::kJournal, "journalled txn " + core::to_hex(x.hash) +
-                                                                     " does not decode", std::nullopt, std::nullopt});
-      if (!p) {
-        p = Pending{o.id, x.nonce, {}, {}, x.hash, x.raw, {}, head_};
-      } else {
-        p->older.push_back(p->hash);
-        p->hash = x.hash;
-        p->raw = x.raw;
-      }
-      const signer::Txn& t = decoded->txn;
-      p->req = TxnRequest{*t.to, t.data, t.value, t.gas_limit};
-      p->quote.max_fee_per_gas = t.max_fee_per_gas;
-      p->quote.max_priority_fee_per_gas = t.max_priority_fee_per_gas;
-      p->quote.urgency = parse_urgency(o.urgency).value_or(Urgency::kNormal);
-      next_nonce = std::max(next_nonce, x.nonce + 1);
+  for (const TxnRecord& x : *unfinished) {
+    if (x.sender != address_ || x.chain_id != chain_id_) continue;
+    auto decoded = signer::decode_raw(x.raw);
+    if (!decoded || !decoded->txn.to)
+      return std::unexpected(SubmitError{SubmitErrc::kJournal, "journalled txn " + core::to_hex(x.hash) +
+                                                                   " does not decode", std::nullopt, std::nullopt});
+    auto [it, fresh] = found.try_emplace(x.nonce);
+    Pending& p = it->second;
+    if (fresh) {
+      p.order_id = x.order_id;
+      p.step = x.step;
+      p.nonce = x.nonce;
+      p.sent_at = head_;
+      auto order = journal_->order(x.order_id);
+      p.quote.urgency = order ? parse_urgency(order->urgency).value_or(Urgency::kNormal) : Urgency::kNormal;
+    } else {
+      p.older.push_back(p.hash);
     }
-    if (!p) continue;
+    p.hash = x.hash;
+    p.raw = x.raw;
+    p.route = x.route == "private" ? Route::kPrivate : Route::kPublic;
+    p.private_until = x.route_until;
+    const signer::Txn& t = decoded->txn;
+    p.req = TxnRequest{*t.to, t.data, t.value, t.gas_limit};
+    p.quote.max_fee_per_gas = t.max_fee_per_gas;
+    p.quote.max_priority_fee_per_gas = t.max_priority_fee_per_gas;
+    next_nonce = std::max(next_nonce, x.nonce + 1);
+  }
+  for (auto& [nonce, p] : found) {
     // The journal knows it; the chain decides what it became.
-    auto receipt = find_receipt(*p);
+    auto receipt = find_receipt(p);
     if (!receipt) return std::unexpected(receipt.error());
     if (*receipt) {
       const chain::Receipt& r = **receipt;
-      settle(*p, r, now_ms);
-      out.included.push_back(r.txn_hash);
-      included_[p->nonce] = landed(std::move(*p), r);
+      settle(p, r, now_ms, out);
+      included_[p.nonce] = landed(std::move(p), r);
       continue;
     }
-    // Not mined. Known to the node (pending)? Else send the journalled bytes again.
-    auto seen = rpc_->transaction_by_hash(p->hash);
+    // Not mined. Known to the node (pending)? Else send the journalled bytes
+    // again (a private one to its relay while its route lasts).
+    auto seen = rpc_->transaction_by_hash(p.hash);
     if (!seen) return std::unexpected(rpc_error("transaction by hash", seen.error()));
     if (!*seen) {
-      auto sent = rpc_->send_raw_transaction(p->raw);
+      auto sent = send(p);
       if (!sent && sent.error().code == chain::RpcErrc::kNonceTooLow) {
         // The nonce was used by something this journal does not know: the
-        // order cannot land as signed.
-        (void)journal_->set_txn_state(p->hash, "failed", now_ms);
-        (void)journal_->set_order_state(o.id, "failed", "{\"why\":\"nonce used elsewhere\"}", now_ms);
+        // step cannot land as signed.
+        (void)journal_->set_txn_state(p.hash, "failed", now_ms);
+        for (const auto& h : p.older) (void)journal_->set_txn_state(h, "failed", now_ms);
+        out.events.push_back(event(TxEventKind::kFailed, p, head_));
         continue;
       }
-      out.resent.push_back(p->hash);
+      out.resent.push_back(p.hash);
     }
-    (void)journal_->set_txn_state(p->hash, "sent", now_ms);
-    (void)journal_->set_order_state(o.id, "sent", "{\"hash\":\"" + core::to_hex(p->hash) + "\"}", now_ms);
-    pending_[p->nonce] = std::move(*p);
+    (void)journal_->set_txn_state(p.hash, "sent", now_ms);
+    pending_[p.nonce] = std::move(p);
   }
   // Nonces: past everything journalled and everything the node has.
   auto pending_count = rpc_->transaction_count(address_, chain::Tag::kPending);
@@ -273,8 +315,9 @@ SubmitResult<Reconciled> Submitter::recover(uint64_t now_ms) {
   return out;
 }
 
-SubmitResult<std::vector<chain::Hash32>> Submitter::on_reorg(chain::BlockNum unwind_to, uint64_t now_ms) {
-  std::vector<chain::Hash32> out;
+SubmitResult<Reconciled> Submitter::on_reorg(chain::BlockNum unwind_to, uint64_t now_ms) {
+  Reconciled out;
+  head_ = std::min(head_, unwind_to);
   for (auto it = included_.begin(); it != included_.end();) {
     if (it->second.block <= unwind_to) {
       ++it;
@@ -282,33 +325,46 @@ SubmitResult<std::vector<chain::Hash32>> Submitter::on_reorg(chain::BlockNum unw
     }
     Pending p = std::move(it->second.p);
     it = included_.erase(it);
-    // The same bytes again: the same hash, so it can land at most once.
+    // The same bytes again, publicly: the same hash, so it can land at most once.
+    p.route = Route::kPublic;
     auto sent = rpc_->send_raw_transaction(p.raw);
     if (!sent && sent.error().code != chain::RpcErrc::kAlreadyKnown && sent.error().code != chain::RpcErrc::kNonceTooLow &&
         sent.error().cls != chain::ErrorClass::kOutcomeUnknown)
       return std::unexpected(rpc_error("rebroadcast", sent.error()));
     (void)journal_->set_txn_state(p.hash, "sent", now_ms);
-    (void)journal_->set_order_state(p.order_id, "sent", "{\"reorged_out_above\":" + std::to_string(unwind_to) + "}",
-                                    now_ms);
     (void)nonces_.unwound(unwind_to);
     p.sent_at = unwind_to;
-    out.push_back(p.hash);
+    out.resent.push_back(p.hash);
+    out.events.push_back(event(TxEventKind::kReorgedOut, p, unwind_to));
     pending_[p.nonce] = std::move(p);
   }
   return out;
 }
 
-void Submitter::on_finalized(chain::BlockNum block, uint64_t now_ms) {
+Reconciled Submitter::on_finalized(chain::BlockNum block, uint64_t) {
+  Reconciled out;
   for (auto it = included_.begin(); it != included_.end();) {
     if (it->second.block > block) {
       ++it;
       continue;
     }
-    (void)journal_->set_order_state(it->second.p.order_id, "finalized",
-                                    "{\"block\":" + std::to_string(it->second.block) + "}", now_ms);
+    out.events.push_back(event(TxEventKind::kFinalized, it->second.p, it->second.block));
     it = included_.erase(it);
   }
   nonces_.finalized(block);
+  return out;
+}
+
+std::string_view tx_event_name(TxEventKind k) noexcept {
+  switch (k) {
+    case TxEventKind::kIncluded: return "included";
+    case TxEventKind::kReverted: return "reverted";
+    case TxEventKind::kReorgedOut: return "reorged_out";
+    case TxEventKind::kFinalized: return "finalized";
+    case TxEventKind::kFellBack: return "fell_back";
+    case TxEventKind::kFailed: return "failed";
+  }
+  return "?";
 }
 
 }  // namespace perpx::executor

@@ -33,7 +33,7 @@ TEST_CASE("artifacts load from the build folder, bad ones are typed errors", "[a
   std::filesystem::remove(bad);
 }
 
-TEST_CASE("deploy, transact and call; reverts are typed", "[anvil][chain][contracts]") {
+TEST_CASE("deploy, transact and call, reverts are typed", "[anvil][chain][contracts]") {
   LocalChain lc;
   RpcClient rpc = lc.client();
   auto owner = TxnSender::make(rpc, lc.dev_key(0));

@@ -251,7 +251,7 @@ TEST_CASE("newHeads delivers every mined block in order", "[anvil][ws]") {
   }
 }
 
-TEST_CASE("logs subscription with a filter; unsubscribe stops delivery", "[anvil][ws]") {
+TEST_CASE("logs subscription with a filter, unsubscribe stops delivery", "[anvil][ws]") {
   LocalChain node;
   auto http = node.client();
   const Address from = node.accounts().at(0);

@@ -57,7 +57,7 @@ std::optional<chain::Receipt> receipt_of(chain::RpcClient& rpc, const chain::Has
 
 }  // namespace
 
-TEST_CASE("policy bumps replace a pending transaction on anvil; one that pays no more is refused",
+TEST_CASE("policy bumps replace a pending transaction on anvil, one that pays no more is refused",
           "[anvil][executor][fees]") {
   chain::LocalChainOptions o;
   o.no_mining = true;

@@ -82,7 +82,16 @@ struct World {
     return value_of(rpc.block_header(chain::Tag::kLatest)).value();
   }
   uint64_t mined_nonce() { return value_of(rpc.transaction_count(node.accounts()[0], chain::Tag::kLatest)); }
-  std::string state_of(int64_t order_id) { return journal->order(order_id)->state; }
+  // The state of the order's latest txn.
+  std::string state_of(int64_t order_id) { return value_of(journal->txns(order_id)).back().state; }
+  static executor::SubmitRequest req(int64_t order_id, TxnRequest txn, Urgency u) {
+    executor::SubmitRequest r;
+    r.order_id = order_id;
+    r.txn = std::move(txn);
+    r.urgency = u;
+    r.notional_wei = U256{100} * kEth;
+    return r;
+  }
 };
 
 }  // namespace
@@ -92,7 +101,7 @@ TEST_CASE("a submission is journalled before it is sent and lands once", "[anvil
   Submitter s = w.submitter();
   const uint64_t n0 = w.mined_nonce();
   const int64_t id = w.order();
-  const chain::Hash32 h = value_of(s.submit(id, w.transfer(), Urgency::kNormal, U256{10} * kEth, 1));
+  const chain::Hash32 h = value_of(s.submit(w.req(id, w.transfer(), Urgency::kNormal), 1));
   auto txns = value_of(w.journal->txns(id));
   REQUIRE(txns.size() == 1);
   CHECK(txns[0].hash == h);
@@ -115,7 +124,7 @@ TEST_CASE("a transaction priced out by the base fee is replaced at the same nonc
   Submitter s = w.submitter();
   const uint64_t n0 = w.mined_nonce();
   const int64_t id = w.order();
-  const chain::Hash32 first = value_of(s.submit(id, w.transfer(), Urgency::kUrgent, U256{100} * kEth, 1));
+  const chain::Hash32 first = value_of(s.submit(w.req(id, w.transfer(), Urgency::kUrgent), 1));
   // The base fee jumps far above the quote: the transaction cannot be mined.
   value_of(w.rpc.request("anvil_setNextBlockBaseFeePerGas", core::Json::array({"0xe8d4a51000"})));  // 1000 gwei
   auto head = w.mine();
@@ -145,7 +154,7 @@ TEST_CASE("a crash between journal and send: recovery sends the same bytes, once
   chain::Hash32 journalled;
   {
     Submitter crashing = w.submitter(CrashPoint::kAfterJournal);
-    journalled = value_of(crashing.submit(id, w.transfer(), Urgency::kNormal, U256{10} * kEth, 1));
+    journalled = value_of(crashing.submit(w.req(id, w.transfer(), Urgency::kNormal), 1));
   }
   CHECK(!value_of(w.rpc.transaction_by_hash(journalled)).has_value());  // never left the process
   Submitter s = w.submitter();
@@ -171,14 +180,14 @@ TEST_CASE("a crash after the send: recovery finds it in the pool and does not re
   chain::Hash32 sent;
   {
     Submitter crashing = w.submitter(CrashPoint::kAfterSend);
-    sent = value_of(crashing.submit(id, w.transfer(), Urgency::kNormal, U256{10} * kEth, 1));
+    sent = value_of(crashing.submit(w.req(id, w.transfer(), Urgency::kNormal), 1));
   }
   Submitter s = w.submitter();
   auto r = value_of(s.recover(2));
   CHECK(r.resent.empty());
   // The next order gets the next nonce, not the one in flight.
   const int64_t id2 = w.order();
-  value_of(s.submit(id2, w.transfer(U256{2}), Urgency::kNormal, U256{10} * kEth, 3));
+  value_of(s.submit(w.req(id2, w.transfer(U256{2}), Urgency::kNormal), 3));
   auto head = w.mine();
   r = value_of(s.on_head(head, 4));
   CHECK(r.included.size() == 2);
@@ -193,7 +202,7 @@ TEST_CASE("a send the node refuses fails the order and frees its nonce", "[anvil
   Submitter s = w.submitter();
   const uint64_t n0 = w.mined_nonce();
   const int64_t id = w.order();
-  auto refused = s.submit(id, w.transfer(U256{1'000'000} * kEth), Urgency::kNormal, U256{10} * kEth, 1);
+  auto refused = s.submit(w.req(id, w.transfer(U256{1'000'000} * kEth), Urgency::kNormal), 1);
   REQUIRE(!refused);
   CHECK(refused.error().code == executor::SubmitErrc::kRefused);
   REQUIRE(refused.error().rpc.has_value());
@@ -202,7 +211,7 @@ TEST_CASE("a send the node refuses fails the order and frees its nonce", "[anvil
   CHECK(value_of(w.journal->txns(id))[0].state == "failed");
   CHECK(s.nonces().next() == n0);  // given back: the next order uses it
   const int64_t id2 = w.order();
-  value_of(s.submit(id2, w.transfer(), Urgency::kNormal, U256{10} * kEth, 2));
+  value_of(s.submit(w.req(id2, w.transfer(), Urgency::kNormal), 2));
   value_of(s.on_head(w.mine(), 3));
   CHECK(w.state_of(id2) == "included");
   CHECK(w.mined_nonce() == n0 + 1);
@@ -213,7 +222,7 @@ TEST_CASE("a reorg that drops the block: the transaction is rebroadcast and land
   Submitter s = w.submitter();
   const uint64_t n0 = w.mined_nonce();
   const int64_t id = w.order();
-  const chain::Hash32 h = value_of(s.submit(id, w.transfer(), Urgency::kNormal, U256{10} * kEth, 1));
+  const chain::Hash32 h = value_of(s.submit(w.req(id, w.transfer(), Urgency::kNormal), 1));
   auto head = w.mine();
   REQUIRE(value_of(s.on_head(head, 2)).included.size() == 1);
   const uint64_t included_at = head.number;
@@ -222,13 +231,21 @@ TEST_CASE("a reorg that drops the block: the transaction is rebroadcast and land
   REQUIRE(!value_of(w.rpc.transaction_receipt(h)).has_value());
   REQUIRE(w.mined_nonce() == n0);
   auto re = value_of(s.on_reorg(included_at - 1, 3));
-  REQUIRE(re == std::vector<chain::Hash32>{h});
+  REQUIRE(re.resent == std::vector<chain::Hash32>{h});
+  REQUIRE(re.events.size() == 1);
+  CHECK(re.events[0].kind == executor::TxEventKind::kReorgedOut);
+  CHECK(re.events[0].order_id == id);
   CHECK(w.state_of(id) == "sent");
   head = w.mine();
   auto r = value_of(s.on_head(head, 4));
   CHECK(r.included == std::vector<chain::Hash32>{h});
   CHECK(w.mined_nonce() == n0 + 1);
-  s.on_finalized(head.number, 5);
-  CHECK(w.state_of(id) == "finalized");
-  CHECK(value_of(w.journal->open_orders()).empty());
+  REQUIRE(r.events.size() == 1);
+  CHECK(r.events[0].kind == executor::TxEventKind::kIncluded);
+  CHECK(r.events[0].block == head.number);
+  auto fin = s.on_finalized(head.number, 5);
+  REQUIRE(fin.events.size() == 1);
+  CHECK(fin.events[0].kind == executor::TxEventKind::kFinalized);
+  CHECK(fin.events[0].hash == h);
+  CHECK(s.on_finalized(head.number, 6).events.empty());  // told once
 }

@@ -73,7 +73,7 @@ EndpointSet set_of(std::initializer_list<Node*> nodes, EndpointPolicy policy = {
 
 }  // namespace
 
-TEST_CASE("reads fail over on retryable errors; a failing endpoint turns unhealthy", "[chain][endpoints]") {
+TEST_CASE("reads fail over on retryable errors, a failing endpoint turns unhealthy", "[chain][endpoints]") {
   Node a, b;
   a.fail_reads = true;
   b.head = 16;

@@ -316,7 +316,7 @@ TEST_CASE("an error object with revert data decodes the reason", "[chain][http][
   CHECK(s.requests() == 1);  // not retried
 }
 
-TEST_CASE("batches: matched by id in any order; a missing reply is a typed error", "[chain][http][faults]") {
+TEST_CASE("batches: matched by id in any order, a missing reply is a typed error", "[chain][http][faults]") {
   std::vector<std::pair<std::string, Json>> calls = {
       {"eth_chainId", Json::array()}, {"eth_blockNumber", Json::array()}, {"eth_gasPrice", Json::array()}};
   auto batch_server = [](std::function<Json(const Json&)> answer) {
@@ -399,7 +399,7 @@ TEST_CASE("gzip replies are decoded", "[chain][http][faults]") {
   CHECK(s.bodies().size() == 1);
 }
 
-TEST_CASE("nothing listening: kConnect; reads retried, sends left to the caller", "[chain][http][faults]") {
+TEST_CASE("nothing listening: kConnect, reads retried, sends left to the caller", "[chain][http][faults]") {
   uint16_t port = 0;
   {
     FaultServer probe([](const std::string&, size_t) { return FaultReply{}; });
@@ -434,7 +434,7 @@ TEST_CASE("sends: the node's hash must be keccak256 of the raw bytes", "[chain][
   CHECK(r.error().cls == ErrorClass::kOutcomeUnknown);
 }
 
-TEST_CASE("getLogs: split on refusal down to one block; logs outside the range rejected", "[chain][http][faults]") {
+TEST_CASE("getLogs: split on refusal down to one block, logs outside the range rejected", "[chain][http][faults]") {
   auto log_at = [](uint64_t block) {
     return Json{{"address", "0x5fbdb2315678afecb367f032d93f642f64180aa3"}, {"topics", Json::array()}, {"data", "0x"},
                 {"blockNumber", core::to_hex_quantity(U256(block))},

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "perpx/core/address.hpp"
+#include "perpx/core/fixed.hpp"
 #include "perpx/core/hex.hpp"
 #include "perpx/core/json.hpp"
 #include "perpx/core/keccak.hpp"
@@ -125,4 +126,19 @@ TEST_CASE("incremental keccak equals one-shot over every split", "[core][keccak]
     h.update(ByteView(msg).subspan(split));
     CHECK(h.finish() == whole);
   }
+}
+
+TEST_CASE("parse_wad reads plain decimals exactly and refuses the rest", "[core][fixed]") {
+  using perpx::core::parse_wad;
+  using perpx::core::U256;
+  const U256 w{1'000'000'000'000'000'000ull};
+  CHECK(parse_wad("1.5").value() == w * U256{3} / U256{2});
+  CHECK(parse_wad("0.000000000000000001").value() == U256{1});
+  CHECK(parse_wad("3100").value() == w * U256{3100});
+  CHECK(parse_wad("0").value() == U256{});
+  CHECK(parse_wad("007.25").value() == w * U256{29} / U256{4});
+  CHECK(perpx::core::wad_to_string(parse_wad("1234.5").value()) == "1234.5");
+  for (const char* bad : {"", ".5", "1.", "-1", "1e3", " 1", "1.2.3", "0x10", "1.0000000000000000001"})
+    CHECK_FALSE(parse_wad(bad).has_value());
+  CHECK_FALSE(parse_wad(std::string(80, '9')).has_value());  // above 2^256
 }

@@ -83,7 +83,7 @@ TEST_CASE("a normal quote: median 50th-percentile tip, three blocks of headroom"
   CHECK(q.worst_case_wei == q.max_fee_per_gas * U256{200'000});
 }
 
-TEST_CASE("urgency picks the percentile; urgent takes the node's tip when higher, normal does not", "[executor][fees]") {
+TEST_CASE("urgency picks the percentile, urgent takes the node's tip when higher, normal does not", "[executor][fees]") {
   const auto h = history({30, 30, 30}, {{1, 2, 5, 9}, {1, 2, 5, 9}});
   const FeePolicy p;
   auto in = inputs(h);

@@ -39,7 +39,7 @@ TEST_CASE("nonces are reserved in order and never twice", "[executor][nonces]") 
   CHECK(m.in_flight() == 2);
 }
 
-TEST_CASE("a released nonce at the top is reused; below the top it is a gap to fill", "[executor][nonces]") {
+TEST_CASE("a released nonce at the top is reused, below the top it is a gap to fill", "[executor][nonces]") {
   NonceManager m(0);
   for (int i = 0; i < 4; ++i) m.reserve();
   REQUIRE(m.sent(0, h(1)));

@@ -158,7 +158,7 @@ TEST_CASE("perpx oracle check --json prints rows then the summary", "[oracle][ch
   CHECK(t.out.find("rows 7, accepted 4, rejected 3") != std::string::npos);
 }
 
-TEST_CASE("perpx oracle check --config applies thresholds; bad input exits 1 naming the row", "[oracle][check][cli]") {
+TEST_CASE("perpx oracle check --config applies thresholds, bad input exits 1 naming the row", "[oracle][check][cli]") {
   TempFile csv(kMarket);
   TempFile loose("[defaults]\njump = 0.5\ndeviation = 0.5\noutlier_min_move = 0.5\nmax_conf = 0.05\n", ".toml");
   auto r = perpx::test::run_perpx({"oracle", "check", "--input", csv.path.string(), "--config", loose.path.string(), "--json"});

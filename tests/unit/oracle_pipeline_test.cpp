@@ -60,7 +60,7 @@ TEST_CASE("a clean market is accepted and gives a median reference", "[oracle][p
   CHECK(m.p.clock() == kT0 + 3 * kS);
 }
 
-TEST_CASE("stale and future against the stream clock; a rejected row does not move it", "[oracle][pipeline]") {
+TEST_CASE("stale and future against the stream clock, a rejected row does not move it", "[oracle][pipeline]") {
   Market m;
   m.all(10'000, 100);
   CHECK(only(m.feed(0, 10'000 - 3601, 100), Reason::kStale));
@@ -127,7 +127,7 @@ TEST_CASE("outlier: 1.5% off four tight sources", "[oracle][pipeline]") {
   CHECK(m.feed(4, 2, 100.5).accepted);
 }
 
-TEST_CASE("jump: 30% alone is rejected; confirmed by a second source it is followed", "[oracle][pipeline]") {
+TEST_CASE("jump: 30% alone is rejected, confirmed by a second source it is followed", "[oracle][pipeline]") {
   Market m(2);
   m.all(0, 100);
   CHECK(only(m.feed(0, 1, 130), Reason::kJump));

@@ -25,7 +25,7 @@ TEST_CASE("signing is RFC 6979 deterministic and matches EIP-155's example", "[s
   CHECK(*recover_address(kEip155Hash, sig) == address_of(key46()));
 }
 
-TEST_CASE("signatures are low-s; high-s recovers only when allowed", "[signer][secp256k1]") {
+TEST_CASE("signatures are low-s, high-s recovers only when allowed", "[signer][secp256k1]") {
   auto key = SecretKey::generate();
   for (int i = 0; i < 50; ++i) {
     core::Hash32 d;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <expected>
 #include <string>
+#include <string_view>
 
 #include "perpx/core/json.hpp"
 #include "perpx/core/u256.hpp"
@@ -67,5 +68,8 @@ inline const I256 kWadI = I256::from_u256(kWad);
 // A 1e18 fixed-point value as an exact decimal ("-1234.5", "0.000000000000000001"): trailing zeros dropped.
 std::string wad_to_string(const I256& v);
 std::string wad_to_string(const U256& v);
+// The inverse for non-negative values: "1.5" -> 1.5e18. At most 18 decimals,
+// digits and one point only (no sign, exponent or spaces), below 2^256.
+std::expected<U256, std::string> parse_wad(std::string_view s);
 
 }  // namespace perpx::core

@@ -6,8 +6,12 @@
 //   orders        one row per client order id (a second add of the same id
 //                 is kDuplicate: a retried leg is refused, never doubled)
 //   order_events  every state change of an order, with its detail (JSON)
-//   txns          every signed transaction (raw bytes, hash, nonce, fees)
-//                 before it is sent, and what became of it
+//   txns          every signed transaction (raw bytes, hash, nonce, fees,
+//                 the order's step it serves) before it is sent, and what
+//                 became of it
+//   order_facts   what an order's path must remember across a crash (the
+//                 commit-reveal salt and deadline, the chosen path, the batch
+//                 it joined), each written before the action that needs it
 //   trading_state every kill-switch change with its cause
 // Each call is one transaction: it happens whole or not at all.
 //
@@ -17,6 +21,7 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,6 +65,9 @@ struct OrderRecord {
 
 struct TxnRecord {
   int64_t order_id = 0;
+  std::string step = "place";    // place | commit | reveal | batch | settle | cancel
+  std::string route = "public";  // public | private (a relay, until block route_until, then public)
+  uint64_t route_until = 0;
   uint64_t chain_id = 0;
   chain::Address sender;
   uint64_t nonce = 0;
@@ -96,6 +104,12 @@ class Journal {
   JournalResult<void> add_txn(const TxnRecord& txn);
   JournalResult<void> set_txn_state(const chain::Hash32& hash, std::string_view state, uint64_t time_ms);
   JournalResult<std::vector<TxnRecord>> txns(int64_t order_id);
+  // Every txn not yet known final (signed, sent, outcome_unknown), oldest first.
+  JournalResult<std::vector<TxnRecord>> unfinished_txns();
+
+  // An order's named fact (set or overwritten), and all of them.
+  JournalResult<void> set_fact(int64_t order_id, std::string_view key, std::string_view value);
+  JournalResult<std::map<std::string, std::string>> facts(int64_t order_id);
 
   JournalResult<void> add_state_change(const StateChange& change);
   // The latest journalled trading state (ACTIVE when none).
@@ -106,6 +120,7 @@ class Journal {
  private:
   explicit Journal(store::Db db) : db_(std::move(db)) {}
   JournalError io(std::string_view what) const;
+  JournalResult<std::vector<TxnRecord>> read_txns(const char* where, int64_t arg);
   store::Db db_;
 };
 

@@ -1,30 +1,36 @@
 #pragma once
-// Submitter: the public path. Turns an order's transaction request into a
-// signed EIP-1559 transaction and sees it to inclusion, without ever
-// sending an order twice or forgetting one:
+// Submitter: the transaction layer under every path. Turns a transaction
+// request into a signed EIP-1559 transaction and sees it to inclusion and
+// finality (the TxTracker), without ever sending anything twice or
+// forgetting it:
 //   1. a nonce is reserved (NonceManager) and fees quoted (FeePolicy);
-//   2. the signed bytes are journalled (state "signed") and only then sent;
-//   3. a send that fails for sure (the node refused it) releases nothing the
-//      chain could still use: the txn is marked failed and its nonce
-//      released; a send whose outcome is unknown (timeout, reset) is kept as
-//      "outcome_unknown" and reconciled by hash at the next head;
-//   4. on each head, pending txns are looked up by hash; those due are
-//      replaced at the same nonce with bumped fees (journalled first), so
-//      at most one of an order's transactions can ever execute;
-//   5. recover() after a restart reads every unfinished txn from the
-//      journal and reconciles it with the chain: included ones are marked,
-//      ones the chain has never seen are re-sent as the same bytes (same
-//      hash: a node that has it answers "already known"), and the nonce
-//      manager is seeded past everything journalled.
+//   2. the signed bytes are journalled (txn state "signed") and only then
+//      sent: to the public endpoint (eth_sendRawTransaction), or, on the
+//      private route, to the caller's PrivateSender (a relay) for the next
+//      block, again at every head until the route's last block, then to the
+//      public endpoint (the same bytes: the same hash, so at most one lands);
+//   3. a send that fails for sure (the node refused it) is marked failed and
+//      its nonce released; a send whose outcome is unknown (timeout, reset)
+//      is kept as "outcome_unknown" and reconciled by hash at the next head;
+//   4. on each head, pending txns are looked up by hash; public ones that
+//      are due are replaced at the same nonce with bumped fees (journalled
+//      first), so at most one of a nonce's transactions can ever execute;
+//   5. recover() after a restart reads every unfinished txn from the journal
+//      and reconciles it with the chain: included ones are marked, ones the
+//      chain has never seen are re-sent as the same bytes (a node that has
+//      them answers "already known"), and the nonce manager is seeded past
+//      everything journalled;
 //   6. a reorg that drops a block puts its transactions back to pending and
 //      rebroadcasts their bytes; finality forgets them.
-// Order states it writes: "signed", "sent", "included", "finalized", "failed".
-// Txn states: "signed", "sent", "outcome_unknown", "included", "replaced", "failed".
+// The Submitter writes txn states only ("signed", "sent", "outcome_unknown",
+// "included", "replaced", "failed"); what they mean for an order is the
+// caller's (Executor), told by TxEvents.
 //
 // Keys: the SecretKey is owned here and never written anywhere. Time is the
 // caller's (event time, ms). One thread at a time. Allocates (RPC, journal).
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -65,14 +71,52 @@ using SubmitResult = std::expected<T, SubmitError>;
 // Where a test or drill may stop a submission, as a crash would.
 enum class CrashPoint : uint8_t { kNone, kAfterJournal, kAfterSend };
 
+// Where a transaction goes first.
+enum class Route : uint8_t { kPublic, kPrivate };
+
+// Sends signed bytes privately for inclusion in `target_block` (a relay's
+// eth_sendBundle). An error string: the relay refused or could not be asked.
+using PrivateSender = std::function<std::expected<void, std::string>(core::ByteView raw, chain::BlockNum target_block)>;
+
+// One transaction of an order's step.
+struct SubmitRequest {
+  int64_t order_id = 0;
+  std::string step = "place";  // place | commit | reveal | batch | settle | cancel
+  TxnRequest txn;
+  Urgency urgency = Urgency::kNormal;
+  U256 notional_wei;  // the order's notional, for the gas budget
+  Route route = Route::kPublic;
+  chain::BlockNum private_until = 0;  // kPrivate: the last block a relay is asked for
+};
+
+// What became of a transaction.
+enum class TxEventKind : uint8_t {
+  kIncluded,    // mined and succeeded (block)
+  kReverted,    // mined and reverted: the step failed on chain
+  kReorgedOut,  // its block left the chain: pending again, rebroadcast
+  kFinalized,   // at or below the finalized block
+  kFellBack,    // private route past its last block: sent publicly
+  kFailed,      // refused for sure after a recovery (its nonce was used elsewhere)
+};
+std::string_view tx_event_name(TxEventKind k) noexcept;
+
+struct TxEvent {
+  TxEventKind kind = TxEventKind::kIncluded;
+  int64_t order_id = 0;
+  std::string step;
+  chain::Hash32 hash;
+  chain::BlockNum block = 0;
+};
+
 struct SubmitterOptions {
   FeeConfig fees;
   uint32_t fee_history_blocks = 10;
   CrashPoint crash_at = CrashPoint::kNone;  // stop there, as if the process died (tests, drills)
 };
 
-// What recover() and on_head() found.
+// What recover(), on_head(), on_reorg() and on_finalized() found.
 struct Reconciled {
+  std::vector<TxEvent> events;          // in the order they happened
   std::vector<chain::Hash32> included;  // now known included
   std::vector<chain::Hash32> resent;    // journalled, never seen by the node, sent again (same bytes)
   std::vector<chain::Hash32> replaced;  // bumped: the old hash is replaced by a new one
@@ -86,24 +130,32 @@ class Submitter {
 
   [[nodiscard]] const chain::Address& address() const noexcept { return address_; }
   [[nodiscard]] const NonceManager& nonces() const noexcept { return nonces_; }
+  [[nodiscard]] uint64_t chain_id() const noexcept { return chain_id_; }
+  // Transactions sent and not yet included.
+  [[nodiscard]] size_t pending() const noexcept { return pending_.size(); }
+  // The relay the private route uses (none: kPrivate requests go public).
+  void set_private_sender(PrivateSender send) { private_send_ = std::move(send); }
 
-  // Journals, signs and sends the order's first transaction.
-  SubmitResult<chain::Hash32> submit(int64_t order_id, const TxnRequest& req, Urgency urgency,
-                                     const U256& notional_wei, uint64_t now_ms);
-  // At a new head: receipts for what is pending, bumps for what is due.
+  // Journals, signs and sends one transaction of an order's step.
+  SubmitResult<chain::Hash32> submit(const SubmitRequest& req, uint64_t now_ms);
+  // At a new head: receipts for what is pending, bumps for what is due,
+  // private re-sends for the next block.
   SubmitResult<Reconciled> on_head(const chain::BlockHeader& head, uint64_t now_ms);
   // After a restart: the journal's unfinished transactions against the chain.
   SubmitResult<Reconciled> recover(uint64_t now_ms);
   // A reorg (HeadTracker's Reorg{unwind_to}): every transaction included
   // above unwind_to is tracked as pending again and its bytes rebroadcast
-  // (the new branch may not carry it). Returns the rebroadcast hashes.
-  SubmitResult<std::vector<chain::Hash32>> on_reorg(chain::BlockNum unwind_to, uint64_t now_ms);
-  // Included at or below `block` and final: the order is "finalized" and forgotten.
-  void on_finalized(chain::BlockNum block, uint64_t now_ms);
+  // (the new branch may not carry it); each gives a kReorgedOut event.
+  SubmitResult<Reconciled> on_reorg(chain::BlockNum unwind_to, uint64_t now_ms);
+  // Included at or below `block` is final: a kFinalized event each, then forgotten.
+  Reconciled on_finalized(chain::BlockNum block, uint64_t now_ms);
 
  private:
   struct Pending {
     int64_t order_id = 0;
+    std::string step;
+    Route route = Route::kPublic;
+    chain::BlockNum private_until = 0;
     uint64_t nonce = 0;
     TxnRequest req;
     FeeQuote quote;
@@ -116,12 +168,16 @@ class Submitter {
   Submitter(chain::RpcClient& rpc, signer::SecretKey key, Journal& journal, SubmitterOptions options,
             uint64_t chain_id, uint64_t pending_nonce);
   SubmitResult<FeeQuote> quote(Urgency u, uint64_t gas_limit, const U256& notional_wei);
-  // Signs at `nonce` with `q`, journals, sends. Crash points apply.
-  SubmitResult<chain::Hash32> sign_journal_send(int64_t order_id, uint64_t nonce, const TxnRequest& req,
-                                                const FeeQuote& q, uint64_t now_ms);
+  // Signs p's request at p.nonce with `q`, journals, sends by p's route. Crash points apply.
+  SubmitResult<chain::Hash32> sign_journal_send(const Pending& p, const FeeQuote& q, uint64_t now_ms);
+  // p.raw to its route: the relay for the next block while private, else the public endpoint.
+  chain::RpcResult<void> send(const Pending& p);
+  TxEvent event(TxEventKind k, const Pending& p, chain::BlockNum block) const {
+    return TxEvent{k, p.order_id, p.step, p.hash, block};
+  }
   SubmitResult<std::optional<chain::Receipt>> find_receipt(const Pending& p);
   // A receipt for one of p's hashes: journals which one landed and which were replaced.
-  void settle(const Pending& p, const chain::Receipt& r, uint64_t now_ms);
+  void settle(const Pending& p, const chain::Receipt& r, uint64_t now_ms, Reconciled& out);
   struct Included;
   // p as it landed (the hash and bytes the receipt names), kept until final for a rebroadcast.
   Included landed(Pending p, const chain::Receipt& r);
@@ -141,6 +197,7 @@ class Submitter {
   };
   std::map<uint64_t, Included> included_;  // by nonce, until finalized
   chain::BlockNum head_ = 0;
+  PrivateSender private_send_;
   core::Bytes raw_, scratch_;
 };
 

@@ -24,6 +24,7 @@
 
 #include "perpx/chain/http.hpp"
 #include "perpx/core/json.hpp"
+#include "perpx/venues/hyperliquid.hpp"
 
 namespace perpx::venues::hl {
 
@@ -150,6 +151,53 @@ struct ExchangeReply {
 };
 // {"status":"ok","response":{"type":..,"data":{"statuses":[..]}}} or {"status":"err","response":".."}.
 HlResult<ExchangeReply> parse_exchange_reply(const core::Json& j);
+
+// ---- API (agent) wallets ---------------------------------------------------------------
+// An API wallet ("agent") trades for a master account: the master approves
+// it once (approveAgent, a user-signed action the master signs), then the
+// agent signs L1 actions (order, cancel, modify, updateLeverage, ...) with its
+// own key. The exchange recovers the agent's address from the signature and
+// acts for the master that approved it; the body carries no master address.
+// vaultAddress is set only to act for a vault or subaccount of the master.
+// Queries (/info clearinghouseState, openOrders, userFills; WS user
+// subscriptions) name the account, never the agent. An agent cannot sign
+// user-signed actions (transfers, withdrawals, approvals): refused here, so a
+// key mix-up fails before anything leaves (hyperliquid.gitbook.io, "Nonces
+// and API wallets"). Nonces are per signer: an agent has its own sequence.
+
+// The approveAgent action as the documentation lays it out:
+// {"type":"approveAgent","hyperliquidChain":"Mainnet"|"Testnet","signatureChainId":"0x66eee",
+//  "agentAddress":"0x..lowercase","agentName"?:name,"nonce":n}. Without a name
+// the field is left out (signed as "", as the SDKs do: an unnamed agent).
+struct ApproveAgent {
+  core::Address agent;
+  std::optional<std::string> name;
+  uint64_t nonce = 0;
+  bool testnet = false;
+};
+core::Json approve_agent_action(const ApproveAgent& a);
+
+class AgentWallet {
+ public:
+  // master: the account that approved this agent; vault: a vault or
+  // subaccount of the master to trade for.
+  AgentWallet(signer::SecretKey agent_key, core::Address master, std::optional<core::Address> vault = std::nullopt);
+
+  [[nodiscard]] core::Address agent() const noexcept { return agent_; }
+  [[nodiscard]] core::Address master() const noexcept { return master_; }
+  // The account the exchange books the trades on: the vault if set, else the master.
+  [[nodiscard]] core::Address account() const noexcept { return vault_.value_or(master_); }
+
+  // The /exchange body for an L1 action signed by the agent (vaultAddress
+  // from the wallet). kBadOption for a user-signed action, or when opts
+  // names a vault of its own.
+  std::expected<core::Json, HlSignError> sign(const core::Json& action, SignOptions opts) const;
+
+ private:
+  signer::SecretKey key_;
+  core::Address agent_, master_;
+  std::optional<core::Address> vault_;
+};
 
 // ---- the client ---------------------------------------------------------------------
 
