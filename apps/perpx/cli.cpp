@@ -1,5 +1,9 @@
 #include "cli.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -8,6 +12,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "perpx/chain/http.hpp"
 #include "perpx/signer/keystore.hpp"
 
 namespace perpx::app {
@@ -35,6 +40,38 @@ std::string read_file(const std::string& path, std::string_view what) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::string read_private_file(const std::string& path, std::string_view what) {
+  // One descriptor for the check and the read: the file checked is the file read.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(std::string(what) + ": cannot read file '" + path + "'");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    fail(std::string(what) + ": cannot read file '" + path + "'");
+  }
+  if ((st.st_mode & 077) != 0) {
+    ::close(fd);
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    fail(std::string(what) + ": key file '" + path + "' is " +
+         ((st.st_mode & 044) != 0 ? "readable" : "writable") + " by others (mode " + mode + "); chmod 600 it");
+  }
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      fail(std::string(what) + ": cannot read file '" + path + "'");
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
 }
 
 core::Json parse_json_arg(const std::string& text, std::string_view what) {
@@ -78,13 +115,19 @@ signer::SecretKey load_key(const KeyOptions& opts) {
       if (files.size() != 1) fail("--keystore: folder '" + opts.keystore + "' must hold exactly one keystore file (found " + std::to_string(files.size()) + ")");
       path = files[0];
     }
-    const std::string json = read_file(path.string(), "--keystore");
+    const std::string json = read_private_file(path.string(), "--keystore");
     const std::string password = read_password_file(opts.password_file);
     return take(signer::decrypt_keystore(json, password), "--keystore");
   }
   if (const char* env = std::getenv("ETH_PRIVATE_KEY"); env && *env)
     return take(signer::SecretKey::from_hex(env), "ETH_PRIVATE_KEY");
   fail("no key: pass --private-key, set ETH_PRIVATE_KEY, or use --keystore with --password-file");
+}
+
+chain::RpcClient connect_rpc(const std::string& url) {
+  if (url.empty()) fail("--rpc-url: required (or set ETH_RPC_URL)");
+  if (!url.starts_with("http://") && !url.starts_with("https://")) fail("--rpc-url: must be an http(s) URL");
+  return chain::make_http_client(url);
 }
 
 }  // namespace perpx::app

@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "perpx/chain/rpc.hpp"
 #include "perpx/core/json.hpp"
 #include "perpx/signer/secp256k1.hpp"
 
@@ -53,8 +54,16 @@ struct KeyOptions {
 };
 void add_key_options(CLI::App* cmd, KeyOptions& opts);
 signer::SecretKey load_key(const KeyOptions& opts);
+// A file holding key material (a keystore): its contents, or an error, as
+// ssh does, when the file is readable or writable by group or others
+// ("... is readable by others (mode 0644); chmod 600 it"). The one place
+// perpx reads a key from a file; `what` names the option.
+std::string read_private_file(const std::string& path, std::string_view what);
 // A password file's first line (trailing CR/LF removed), as geth and cast read it.
 std::string read_password_file(const std::string& path);
+
+// An HTTP JSON-RPC client for --rpc-url (required; http:// or https://).
+chain::RpcClient connect_rpc(const std::string& url);
 
 // Each group of subcommands registers itself here.
 void add_hash_commands(CLI::App& app);     // keccak, address, sign-message
@@ -71,5 +80,7 @@ void add_drill_commands(CLI::App& app);    // drill oracle (other drills join th
 void add_venue_commands(CLI::App& app);    // venue info|account
 void add_hl_commands(CLI::App& app);       // hl sign|order (Hyperliquid)
 void add_executor_commands(CLI::App& app); // killswitch, orders, order status
+void add_stress_commands(CLI::App& app);   // stress
+void add_config_commands(CLI::App& app);   // config check
 
 }  // namespace perpx::app

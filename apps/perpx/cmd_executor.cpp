@@ -1,5 +1,21 @@
-// perpx killswitch | orders | order status: the executor's journal from the
-// command line.
+// perpx killswitch | orders | order status | order place: the executor
+// from the command line.
+//
+//   perpx order place --venue ref --market ETH --side buy --size 1.5 --limit 3100
+//       [--path auto|public|private|commit-reveal|batch] [--urgency low|normal|urgent|critical]
+//       [--tif ioc|gtc|post_only] [--reduce-only] [--client-id ID] [--strategy S]
+//       --rpc-url URL --venue-address 0x.. (or PERPX_VENUE) [key options]
+//       [--relay URL ...] [--confirmations N] [--wait-blocks N | --no-wait] [--journal F] [--json]
+//       recovers the journal's open orders first (a crashed run's orders
+//       resume here), then journals, checks, routes and sends the order and
+//       follows it head by head until it is included (exit 0), fails,
+//       is rejected or cancelled (exit 1), or --wait-blocks pass (exit 0,
+//       state as it is: the next run resumes it). A --client-id already in
+//       the journal is that order, never a second one.
+//   perpx order resume [session options as for place] [--json]
+//       after a crash: reconciles the journal's open orders with the chain,
+//       resumes each (reveals, settles, re-sends) and follows them until
+//       none is in flight; {"resumed":n,"still_open":[...]}
 //
 //   perpx killswitch halt|reduce|resume --reason <text> [--journal F] [--json]
 //       journals a manual trading-state change; prints it, or "no change"
@@ -17,8 +33,11 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "cli.hpp"
+#include "exec_session.hpp"
+#include "perpx/core/address.hpp"
 #include "perpx/core/hex.hpp"
 #include "perpx/executor/journal.hpp"
 #include "perpx/executor/kill_switch.hpp"
@@ -42,25 +61,12 @@ void add_journal_options(CLI::App* cmd, JournalOptions& o) {
 }
 
 Journal open_journal(const JournalOptions& o) {
-  fs::path p = o.journal;
-  if (p.empty()) {
-    const char* home = std::getenv("HOME");
-    if (home == nullptr || *home == '\0') fail("--journal: no HOME to put ~/.perpx in; pass --journal");
-    const fs::path dir = fs::path(home) / ".perpx";
-    std::error_code ec;
-    if (fs::create_directories(dir, ec)) ::chmod(dir.c_str(), 0700);
-    if (ec) fail("--journal: cannot create " + dir.string());
-    p = dir / "journal.sqlite";
-  }
-  auto j = Journal::open(p);
+  auto j = Journal::open(journal_path(o.journal));
   if (!j) fail("--journal: " + j.error().message);
   return std::move(*j);
 }
 
-uint64_t now_ms() {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-}
+uint64_t now_ms() { return wall_ms(); }
 
 Json order_json(const executor::OrderRecord& o) {
   return Json{{"id", o.id},           {"client_order_id", o.client_order_id}, {"venue", o.venue},
@@ -149,6 +155,138 @@ void order_status(const JournalOptions& o, const std::string& which) {
   print_line(s);
 }
 
+struct PlaceOptions {
+  JournalOptions journal;
+  KeyOptions key;
+  std::string rpc_url, venue_address, venue = "ref", market, side, size, limit;
+  std::string path = "auto", urgency = "normal", tif = "ioc", client_id, strategy = "manual";
+  bool reduce_only = false, no_wait = false;
+  std::vector<std::string> relays;
+  std::optional<uint64_t> confirmations;
+  uint64_t wait_blocks = 60;
+  uint64_t poll_ms = 100;
+};
+
+SessionOptions session_options(const PlaceOptions& o) {
+  auto venue = core::parse_address(o.venue_address);
+  if (!venue) fail("--venue-address: " + (o.venue_address.empty() ? std::string("required (or set PERPX_VENUE)")
+                                                                   : "not an address: \"" + o.venue_address + "\""));
+  SessionOptions so;
+  so.rpc_url = o.rpc_url;
+  so.journal = journal_path(o.journal.journal);
+  so.venue = *venue;
+  so.relays = o.relays;
+  so.confirmations = o.confirmations;
+  return so;
+}
+
+void add_session_options(CLI::App* cmd, PlaceOptions& p) {
+  add_journal_options(cmd, p.journal);
+  add_key_options(cmd, p.key);
+  cmd->add_option("--rpc-url", p.rpc_url, "HTTP JSON-RPC endpoint")->envname("ETH_RPC_URL");
+  cmd->add_option("--venue-address", p.venue_address, "the venue's contract")->envname("PERPX_VENUE");
+  cmd->add_option("--relay", p.relays, "private relay URL (repeatable): enables the private path");
+  cmd->add_option("--confirmations", p.confirmations, "finality by depth instead of the node's tags");
+  cmd->add_option("--wait-blocks", p.wait_blocks, "follow orders this many blocks at most (default 60)");
+}
+
+bool settled(std::string_view s) {
+  return s == "included" || s == "finalized" || s == "failed" || s == "rejected" || s == "cancelled";
+}
+
+Json placed_json(Journal& j, int64_t id) {
+  const auto rec = take(j.order(id), "--journal");
+  Json out = order_json(rec);
+  Json tx = Json::array();
+  for (const auto& t : take(j.txns(id), "--journal"))
+    tx.push_back(Json{{"step", t.step}, {"hash", core::to_hex(t.hash)}, {"nonce", t.nonce}, {"route", t.route},
+                      {"state", t.state}});
+  out["txns"] = tx;
+  const auto facts = take(j.facts(id), "--journal");
+  if (auto f = facts.find("path"); f != facts.end()) out["path_taken"] = f->second;
+  if (auto f = facts.find("included_block"); f != facts.end()) out["block"] = std::stoull(f->second);
+  for (const auto& e : take(j.events(id), "--journal"))
+    if (e.state == "rejected" || e.state == "failed" || e.state == "cancelled") out["why"] = core::parse_json(e.detail).value_or(Json(e.detail));
+  return out;
+}
+
+void place_order(const PlaceOptions& o) {
+  if (o.venue != "ref") fail("--venue: \"" + o.venue + "\" is not an on-chain venue perpx trades (ref)");
+  executor::Order order;
+  order.venue = o.venue;
+  order.market = o.market;
+  auto side = executor::parse_side(o.side);
+  if (!side) fail("--side: buy or sell, not \"" + o.side + "\"");
+  order.side = *side;
+  auto size = core::parse_wad(o.size);
+  if (!size || size->is_zero()) fail("--size: " + (size ? std::string("must be above zero") : size.error()));
+  order.size = *size;
+  auto limit = core::parse_wad(o.limit);
+  if (!limit || limit->is_zero()) fail("--limit: " + (limit ? std::string("must be above zero") : limit.error()));
+  order.limit_price = *limit;
+  auto path = executor::parse_path(o.path);
+  if (!path) fail("--path: auto, public, private, commit-reveal or batch, not \"" + o.path + "\"");
+  order.path = *path;
+  auto urgency = executor::parse_urgency(o.urgency);
+  if (!urgency) fail("--urgency: low, normal, urgent or critical, not \"" + o.urgency + "\"");
+  order.urgency = *urgency;
+  auto tif = executor::parse_tif(o.tif);
+  if (!tif) fail("--tif: ioc, gtc or post_only, not \"" + o.tif + "\"");
+  order.tif = *tif;
+  order.reduce_only = o.reduce_only;
+  order.strategy = o.strategy;
+  order.client_id = o.client_id.empty() ? "cli-" + std::to_string(wall_ms()) : o.client_id;
+  ExecSession s(session_options(o), load_key(o.key));
+  auto id = s.ex.place(order, wall_ms());
+  if (!id) {
+    if (id.error().order_id != 0 && o.journal.json) {
+      print_json(placed_json(s.journal, id.error().order_id));
+      throw CliError("");  // exit 1, the JSON says why
+    }
+    fail(std::string("order: ") + std::string(executor::describe(id.error().code)) + ": " + id.error().message);
+  }
+  std::string state = take(s.journal.order(*id), "--journal").state;
+  auto first = s.rpc.block_number();
+  if (!first) fail("--rpc-url: " + chain::to_string(first.error()));
+  const chain::BlockNum start = *first;
+  while (!o.no_wait && !settled(state)) {
+    auto r = s.driver.poll(wall_ms());
+    if (!r) fail("order: " + r.error().message);
+    state = take(s.journal.order(*id), "--journal").state;
+    auto head = s.rpc.block_number();
+    if (head && *head >= start + o.wait_blocks) break;
+    if (!settled(state)) std::this_thread::sleep_for(std::chrono::milliseconds(o.poll_ms));
+  }
+  const Json out = placed_json(s.journal, *id);
+  if (o.journal.json) print_json(out);
+  else
+    print_line(order_line(take(s.journal.order(*id), "--journal")) +
+               (out.contains("why") ? "  " + out["why"].dump() : std::string()));
+  if (state == "failed" || state == "rejected" || state == "cancelled") throw CliError("");
+}
+
+// After a crash: every open order of the journal, reconciled and followed
+// until none is left in flight (or --wait-blocks pass).
+void resume_orders(const PlaceOptions& o) {
+  ExecSession s(session_options(o), load_key(o.key));
+  auto first = s.rpc.block_number();
+  if (!first) fail("--rpc-url: " + chain::to_string(first.error()));
+  while (s.ex.open() > 0) {
+    auto r = s.driver.poll(wall_ms());
+    if (!r) fail("order resume: " + r.error().message);
+    auto head = s.rpc.block_number();
+    if (head && *head >= *first + o.wait_blocks) break;
+    if (s.ex.open() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(o.poll_ms));
+  }
+  const auto open = take(s.journal.orders(true), "--journal");
+  if (o.journal.json) {
+    Json a = Json::array();
+    for (const auto& x : open) a.push_back(order_json(x));
+    return print_json(Json{{"resumed", s.recovered.size()}, {"still_open", a}});
+  }
+  print_line("resumed " + std::to_string(s.recovered.size()) + ", still open " + std::to_string(open.size()));
+}
+
 }  // namespace
 
 void add_executor_commands(CLI::App& app) {
@@ -179,6 +317,28 @@ void add_executor_commands(CLI::App& app) {
   add_journal_options(status, *st_opts);
   status->add_option("id", *which, "journal id or client order id")->required();
   status->callback([st_opts, which] { order_status(*st_opts, *which); });
+
+  auto p = std::make_shared<PlaceOptions>();
+  auto* place = order->add_subcommand("place", "journal, check, route, send and follow one order");
+  add_session_options(place, *p);
+  place->add_option("--venue", p->venue, "the venue (ref: the reference on-chain venue)");
+  place->add_option("--market", p->market, "market (ETH, BTC)")->required();
+  place->add_option("--side", p->side, "buy or sell")->required();
+  place->add_option("--size", p->size, "base units, decimal")->required();
+  place->add_option("--limit", p->limit, "worst price accepted, USD, decimal")->required();
+  place->add_option("--path", p->path, "auto, public, private, commit-reveal, batch");
+  place->add_option("--urgency", p->urgency, "low, normal, urgent, critical");
+  place->add_option("--tif", p->tif, "ioc, gtc, post_only");
+  place->add_flag("--reduce-only", p->reduce_only, "only reduces a position");
+  place->add_option("--client-id", p->client_id, "idempotency key: one order per id, ever");
+  place->add_option("--strategy", p->strategy, "who asks (journalled)");
+  place->add_flag("--no-wait", p->no_wait, "return once the first step is sent");
+  place->callback([p] { place_order(*p); });
+
+  auto rp = std::make_shared<PlaceOptions>();
+  auto* resume = order->add_subcommand("resume", "after a crash: reconcile the journal's open orders and follow them");
+  add_session_options(resume, *rp);
+  resume->callback([rp] { resume_orders(*rp); });
 }
 
 }  // namespace perpx::app

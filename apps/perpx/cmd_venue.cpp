@@ -38,12 +38,6 @@ chain::Address parse_addr(const std::string& s, std::string_view what) {
   return *a;
 }
 
-chain::RpcClient connect(const std::string& url) {
-  if (url.empty()) fail("--rpc-url: required (or set ETH_RPC_URL)");
-  if (!url.starts_with("http://") && !url.starts_with("https://")) fail("--rpc-url: must be an http(s) URL");
-  return chain::make_http_client(url);
-}
-
 template <class T>
 T need(chain::ContractResult<T> r, std::string_view what) {
   if (!r) {
@@ -76,7 +70,7 @@ Pinned pin(chain::RpcClient& rpc, const venues::RefVenue& v) {
 }
 
 void venue_info(const VenueOptions& o) {
-  chain::RpcClient rpc = connect(o.rpc_url);
+  chain::RpcClient rpc = connect_rpc(o.rpc_url);
   const venues::RefVenue v(rpc, parse_addr(o.venue, "--venue"));
   const Pinned p = pin(rpc, v);
   const uint64_t at = p.head.number;
@@ -165,7 +159,7 @@ Json position_json(uint64_t m, const std::string& name, const venues::Position& 
 }
 
 void venue_account(const VenueOptions& o) {
-  chain::RpcClient rpc = connect(o.rpc_url);
+  chain::RpcClient rpc = connect_rpc(o.rpc_url);
   const venues::RefVenue v(rpc, parse_addr(o.venue, "--venue"));
   const chain::Address who = parse_addr(o.account, "--account");
   const Pinned p = pin(rpc, v);

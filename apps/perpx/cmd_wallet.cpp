@@ -1,6 +1,7 @@
 // perpx wallet new|import|address: Web3 Secret Storage v3 keystores that
 // geth, foundry's cast and ethers read, in geth's folder layout.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -51,6 +52,12 @@ void write_private_file(const fs::path& path, const std::string& contents) {
   const fs::path tmp = path.parent_path() / ("." + path.filename().string() + ".tmp");
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) fail("--keystore: cannot create '" + tmp.string() + "': " + std::strerror(errno));
+  if (::fchmod(fd, 0600) != 0) {  // 0600 whatever the umask (which may have removed owner bits)
+    const int e = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    fail("--keystore: cannot make '" + tmp.string() + "' private: " + std::strerror(e));
+  }
   size_t done = 0;
   while (done < contents.size()) {
     const ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   perpx::app::add_venue_commands(app);
   perpx::app::add_hl_commands(app);
   perpx::app::add_executor_commands(app);
+  perpx::app::add_stress_commands(app);
+  perpx::app::add_config_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -37,7 +39,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "perpx: %s\n", e.what());
     return 1;
   } catch (const perpx::app::CliError& e) {
-    std::fprintf(stderr, "perpx: %s\n", e.what());
+    if (*e.what() != '\0') std::fprintf(stderr, "perpx: %s\n", e.what());  // empty: the output already says why
     return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "perpx: internal error: %s\n", e.what());

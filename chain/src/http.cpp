@@ -52,16 +52,71 @@ std::string excerpt(std::string_view body) {
 
 }  // namespace
 
+namespace {
+struct UrlParts {
+  std::string_view scheme;    // "https://" (empty when the URL has none)
+  std::string_view userinfo;  // "user:pass" (empty when none)
+  std::string_view host;      // "host:port"
+  std::string_view rest;      // "/path?query#fragment" (empty when none)
+  bool ambiguous = false;     // an '@' after the first '/', '?' or '#'
+};
+UrlParts split_url(std::string_view url) {
+  UrlParts p;
+  const size_t scheme_end = url.find("://");
+  const size_t host_start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+  p.scheme = url.substr(0, host_start);
+  std::string_view after = url.substr(host_start);
+  size_t end = after.find_first_of("/?#");
+  const size_t last_at = after.rfind('@');
+  if (last_at != std::string_view::npos && end != std::string_view::npos && last_at > end) {
+    p.ambiguous = true;
+    p.userinfo = after.substr(0, last_at);
+    after.remove_prefix(last_at + 1);
+    end = after.find_first_of("/?#");
+  } else if (const size_t at = after.substr(0, end).rfind('@'); at != std::string_view::npos) {
+    p.userinfo = after.substr(0, at);
+    after.remove_prefix(at + 1);
+    end = end == std::string_view::npos ? end : end - at - 1;
+  }
+  p.host = after.substr(0, end);
+  if (end != std::string_view::npos) p.rest = after.substr(end);
+  return p;
+}
+void replace_all(std::string& text, std::string_view what, std::string_view with) {
+  if (what.empty()) return;
+  for (size_t p = 0; (p = text.find(what, p)) != std::string::npos; p += with.size()) text.replace(p, what.size(), with);
+}
+}  // namespace
+
 std::string redact_url(std::string_view url) {
-  size_t scheme_end = url.find("://");
-  size_t host_start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
-  size_t host_end = url.find_first_of("/?#", host_start);
-  std::string_view authority = url.substr(host_start, host_end == std::string_view::npos ? std::string_view::npos : host_end - host_start);
-  if (size_t at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
-  std::string out(url.substr(0, host_start));
-  out += authority;
-  if (host_end != std::string_view::npos && url.substr(host_end) != "/") out += "/...";
+  const UrlParts p = split_url(url);
+  std::string out(p.scheme);
+  if (p.ambiguous) return out + "<redacted>/...";
+  out += p.host;
+  if (!p.rest.empty() && p.rest != "/") out += "/...";
   return out;
+}
+
+std::string redact_in(std::string text, std::string_view url) {
+  const UrlParts p = split_url(url);
+  replace_all(text, url, redact_url(url));
+  // The whole URL first (it reads best redacted as a URL), then each part
+  // wherever it is quoted alone. Parts shorter than 3 characters are left
+  // alone: replacing "a" everywhere would garble the message.
+  if (p.rest.size() > 1) replace_all(text, p.rest, "/...");
+  // A server may quote the key alone ("invalid project id <key>"): every path
+  // segment and query value of 6 characters or more, too.
+  for (size_t i = 0; i < p.rest.size();) {
+    const size_t j = std::min(p.rest.find_first_of("/?&=#;", i), p.rest.size());
+    if (j - i >= 6) replace_all(text, p.rest.substr(i, j - i), "<redacted>");
+    i = j + 1;
+  }
+  if (p.userinfo.size() >= 3) replace_all(text, p.userinfo, "<redacted>");
+  if (const size_t colon = p.userinfo.find(':'); colon != std::string_view::npos) {
+    const std::string_view password = p.userinfo.substr(colon + 1);
+    if (password.size() >= 3) replace_all(text, password, "<redacted>");
+  }
+  return text;
 }
 
 struct HttpTransport::Curl {
@@ -124,6 +179,18 @@ HttpTransport::~HttpTransport() {
   delete curl_;
 }
 
+RpcResult<std::string> HttpTransport::round_trip_with_headers(std::string_view body, std::span<const std::string> headers,
+                                                              std::chrono::milliseconds timeout, bool is_send) {
+  curl_slist* list = nullptr;
+  for (const curl_slist* h = curl_->headers; h != nullptr; h = h->next) list = curl_slist_append(list, h->data);
+  for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
+  curl_easy_setopt(curl_->easy, CURLOPT_HTTPHEADER, list);
+  auto r = round_trip(body, timeout, is_send);
+  curl_easy_setopt(curl_->easy, CURLOPT_HTTPHEADER, curl_->headers);
+  curl_slist_free_all(list);
+  return r;
+}
+
 RpcResult<std::string> HttpTransport::round_trip(std::string_view body, std::chrono::milliseconds timeout, bool is_send) {
   CURL* e = curl_->easy;
   curl_->reply.clear();
@@ -156,7 +223,8 @@ RpcResult<std::string> HttpTransport::round_trip(std::string_view body, std::chr
     if (curl_->reply.find("\"jsonrpc\"") != std::string::npos) return std::move(curl_->reply);
     err.code = RpcErrc::kHttpStatus;
     err.message = "HTTP " + std::to_string(status);
-    if (!curl_->reply.empty()) err.message += ": " + excerpt(curl_->reply);
+    // A server may echo the key: redact before cutting, so no prefix of it survives the cut.
+    if (!curl_->reply.empty()) err.message += ": " + excerpt(redact_in(curl_->reply.substr(0, 1024), url_));
     if (status >= 500) err.cls = is_send ? ErrorClass::kOutcomeUnknown : ErrorClass::kRetryable;
     else err.cls = ErrorClass::kNonRetryable;
     return std::unexpected(std::move(err));
@@ -164,13 +232,8 @@ RpcResult<std::string> HttpTransport::round_trip(std::string_view body, std::chr
 
   err.message = curl_easy_strerror(rc);
   if (curl_->errbuf[0] != '\0') {
-    std::string detail = curl_->errbuf;
-    // Keep the URL's path and query (API keys) out of the message.
-    if (size_t host_end = url_.find_first_of("/?#", url_.find("://") + 3); host_end != std::string::npos) {
-      std::string secret = url_.substr(host_end);
-      if (secret.size() > 1)
-        for (size_t p; (p = detail.find(secret)) != std::string::npos;) detail.replace(p, secret.size(), "/...");
-    }
+    // Keep the URL's credentials (user info, path and query) out of the message.
+    std::string detail = redact_in(curl_->errbuf, url_);
     err.message += ": " + detail;
   }
   bool sent = true;  // conservative: only a failure to connect proves nothing left

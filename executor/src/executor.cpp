@@ -54,6 +54,7 @@ std::string_view describe(ExecErrc e) noexcept {
     case ExecErrc::kReverts: return "simulation reverts";
     case ExecErrc::kVenue: return "venue read failed";
     case ExecErrc::kSubmit: return "submission failed";
+    case ExecErrc::kFees: return "gas budget";
     case ExecErrc::kJournal: return "journal refused";
   }
   return "?";
@@ -219,7 +220,7 @@ ExecResult<void> Executor::route(int64_t id, Live& l, uint64_t now_ms) {
       break;
   }
   if (!sent) {
-    if (sent.error().code != ExecErrc::kJournal) {
+    if (sent.error().code == ExecErrc::kSubmit) {  // the node refused or could not be asked: a failed send
       if (auto change = kill_->on_send_failed(sent.error().message, now_ms)) (void)journal_->add_state_change(*change);
     }
     set_state(id, l, "failed", facts_json({{"why", sent.error().message}}).dump(), now_ms, nullptr);
@@ -272,15 +273,21 @@ ExecResult<chain::Hash32> Executor::send_step(int64_t id, Live& l, std::string_v
   call.to = venue_->address();
   call.data = data;
   auto est = rpc_->estimate_gas(call);
-  const uint64_t gas = est ? *est * 13 / 10 + 20'000 : venue_->gas_limit(step);
+  // The estimate runs on "latest": with this sender's earlier transactions
+  // still pending it can be short, so the venue's figure is the floor.
+  const uint64_t gas = std::max(est ? *est * 13 / 10 + 20'000 : 0, venue_->gas_limit(step));
   req.txn = TxnRequest{venue_->address(), std::move(data), core::U256{}, gas};
   req.urgency = u;
   req.notional_wei = l.notional_wei;
   req.route = route;
   req.private_until = head_ + options_.private_blocks;
   auto h = submitter_->submit(req, now_ms);
-  if (!h) return std::unexpected(ExecError{h.error().code == SubmitErrc::kJournal ? ExecErrc::kJournal : ExecErrc::kSubmit,
-                                           h.error().message, id});
+  if (!h) {
+    const ExecErrc code = h.error().code == SubmitErrc::kJournal ? ExecErrc::kJournal
+                          : h.error().code == SubmitErrc::kFees  ? ExecErrc::kFees
+                                                                 : ExecErrc::kSubmit;
+    return std::unexpected(ExecError{code, h.error().message, id});
+  }
   return *h;
 }
 
@@ -360,6 +367,14 @@ void Executor::handle(const TxEvent& e, uint64_t now_ms, std::vector<OrderUpdate
   if (final_state(l.state)) live_.erase(it);
 }
 
+void Executor::note_wait(int64_t id, Live& l, std::string_view step, const std::string& why, uint64_t now_ms) {
+  // A step that cannot go out now (over its gas budget, node unreachable) is
+  // tried again at the next head; the journal hears of each new reason once.
+  if (why == l.waiting) return;
+  l.waiting = why;
+  (void)journal_->set_order_state(id, l.state, facts_json({{"waiting", step}, {"why", why}}).dump(), now_ms);
+}
+
 void Executor::advance(const chain::BlockHeader& head, uint64_t now_ms, std::vector<OrderUpdate>& out) {
   const PathTiming t = venue_->timing();
   for (auto it = live_.begin(); it != live_.end();) {
@@ -376,10 +391,13 @@ void Executor::advance(const chain::BlockHeader& head, uint64_t now_ms, std::vec
         const Urgency u = head.number + 1 + options_.reveal_urgent_within >= last && l.order.urgency < Urgency::kUrgent
                               ? Urgency::kUrgent
                               : l.order.urgency;
+        if (options_.failpoint) options_.failpoint("before_reveal");
         auto h = send_step(id, l, "reveal", venue_->reveal_call(l.market, l.order, l.salt, l.deadline), u, now_ms);
         if (h)
           set_state(id, l, "revealing", facts_json({{"hash", core::to_hex(*h)}, {"urgency", urgency_name(u)}}).dump(),
                     now_ms, &out);
+        else
+          note_wait(id, l, "reveal", h.error().message, now_ms);
       }
     } else if ((l.state == "queued" || l.state == "settled") && l.step_block > 0 &&
                head.number + 1 >= venue_->batch_settle_block(l.step_block)) {
@@ -396,6 +414,7 @@ void Executor::advance(const chain::BlockHeader& head, uint64_t now_ms, std::vec
       } else if (b) {
         auto h = send_step(id, l, "settle", venue_->settle_call(l.market), l.order.urgency, now_ms);
         if (h) set_state(id, l, "settling", facts_json({{"hash", core::to_hex(*h)}}).dump(), now_ms, &out);
+        else note_wait(id, l, "settle", h.error().message, now_ms);
       }
     }
     if (final_state(l.state)) it = live_.erase(it);

@@ -84,6 +84,7 @@ SubmitResult<chain::Hash32> Submitter::sign_journal_send(const Pending& p, const
   t.data = p.req.data;
   signer::sign_and_encode(raw_, scratch_, t, key_);
   const chain::Hash32 hash = core::keccak256(raw_);
+  if (options_.failpoint) options_.failpoint("after_sign");
 
   TxnRecord rec;
   rec.order_id = p.order_id;
@@ -100,6 +101,7 @@ SubmitResult<chain::Hash32> Submitter::sign_journal_send(const Pending& p, const
   rec.created_ms = now_ms;
   if (auto r = journal_->add_txn(rec); !r) return std::unexpected(journal_error(r.error()));
   if (options_.crash_at == CrashPoint::kAfterJournal) return hash;  // "died" before the send
+  if (options_.failpoint) options_.failpoint("after_journal");
 
   Pending sent_as = p;
   sent_as.raw = raw_;
@@ -110,6 +112,7 @@ SubmitResult<chain::Hash32> Submitter::sign_journal_send(const Pending& p, const
   }
   // Sent, already known, or fate unknown: tracked by hash from here on.
   const std::string_view state = sent || sent.error().code == chain::RpcErrc::kAlreadyKnown ? "sent" : "outcome_unknown";
+  if (options_.failpoint) options_.failpoint("after_send");
   if (auto r = journal_->set_txn_state(hash, state, now_ms); !r) return std::unexpected(journal_error(r.error()));
   return hash;
 }

@@ -44,7 +44,13 @@ Int128 MarkPrice::acc_at(int64_t t) const noexcept {
   const int64_t tb = has_next ? ring_[(head_ + lo + 1) % kRing].time_us : last_time_;
   const Int128 accb = has_next ? ring_[(head_ + lo + 1) % kRing].acc : acc_;
   if (t <= a.time_us || tb == a.time_us) return a.acc;
-  return a.acc + (accb - a.acc) * (t - a.time_us) / (tb - a.time_us);
+  // (accb - a.acc) * dt / span without the product: it overflows 128 bits when
+  // the checkpoints are far apart (a sample years after the last one). The
+  // quotient is the segment's mean price (within 64 bits), so q * dt and
+  // r * dt (r < span) both fit; the sum is the same truncated value.
+  const Int128 d = accb - a.acc, span = tb - a.time_us, dt = t - a.time_us;
+  const Int128 q = d / span, r = d % span;
+  return a.acc + q * dt + r * dt / span;
 }
 
 std::optional<Price> MarkPrice::value(int64_t now) const noexcept {

@@ -1,14 +1,43 @@
 #include "perpx/store/sqlite.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 namespace perpx::store {
 
+namespace {
+
+// A database file we create is the owner's alone (journals hold signed
+// transactions and salts): made empty with mode 0600 whatever the umask, so
+// SQLite opens an existing file, and its -wal and -shm files, which SQLite
+// creates with the database file's mode, are 0600 too. An existing file
+// keeps its mode.
+Status create_private(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return {};
+    return std::unexpected(path.string() + ": cannot create: " + std::strerror(errno));
+  }
+  const bool ok = ::fchmod(fd, 0600) == 0;
+  const int e = errno;
+  ::close(fd);
+  if (!ok) return std::unexpected(path.string() + ": cannot make it private (0600): " + std::strerror(e));
+  return {};
+}
+
+}  // namespace
+
 std::expected<Db, std::string> Db::open(const std::filesystem::path& path, bool create, Durability durability) {
   Db d;
   d.path_ = path;
+  if (create && path != ":memory:" && !path.empty())
+    if (auto r = create_private(path); !r) return std::unexpected(r.error());
   const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
   if (sqlite3_open_v2(path.c_str(), &d.db_, flags, nullptr) != SQLITE_OK)
     return std::unexpected(path.string() + ": cannot open: " + d.error());

@@ -38,7 +38,7 @@ for (let i = 0; i < passwords.length; i++) {
   const wallet = new Wallet(hexlify(randomBytes(32)));
   const json = await encryptKeystoreJson(wallet, passwords[i], { scrypt: { N: 4096 } });
   const ks = join(dir, `ethers-${i}.json`), pw = join(dir, `pw-${i}`);
-  writeFileSync(ks, json);
+  writeFileSync(ks, json, { mode: 0o600 });  // perpx refuses a keystore others can read
   writeFileSync(pw, passwords[i] + "\n");
   const r = perpx(["wallet", "address", "--keystore", ks, "--password-file", pw]);
   check(r.status === 0 && r.stdout === wallet.address + "\n", `ethers keystore ${i}: perpx ${r.stdout.trim() || r.stderr.trim()} want ${wallet.address}`);

@@ -33,6 +33,8 @@ struct TempDir {
   }
   [[nodiscard]] std::string file(const std::string& name, const std::string& contents) const {
     std::ofstream(path / name) << contents;
+    // Private, as perpx requires of a keystore file (and as a password file should be).
+    fs::permissions(path / name, fs::perms::owner_read | fs::perms::owner_write);
     return (path / name).string();
   }
 };

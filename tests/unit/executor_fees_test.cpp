@@ -166,7 +166,7 @@ TEST_CASE("a bump follows a base fee that rose meanwhile", "[executor][fees]") {
   const FeeQuote q = ok(p.quote(Urgency::kUrgent, in));
   const U256 base_now = U256{60} * kGwei;
   const FeeQuote b = ok(p.bump(q, base_now, in.gas_limit));
-  CHECK(b.max_priority_fee_per_gas == executor::raise_ppm(q.max_priority_fee_per_gas, 250'000));
+  CHECK(b.max_priority_fee_per_gas == executor::raise_ppm(q.max_priority_fee_per_gas, 500'000));
   CHECK(b.max_fee_per_gas == headroom(base_now, 6) + b.max_priority_fee_per_gas);
 }
 

@@ -96,6 +96,11 @@ class FaultServer {
     std::lock_guard lock(mu_);
     return bodies_;
   }
+  // Their request lines and headers (as sent, up to the blank line).
+  [[nodiscard]] std::vector<std::string> heads() const {
+    std::lock_guard lock(mu_);
+    return heads_;
+  }
 
  private:
   // Waits for fd to be readable, up to `ms`, while not stopped.
@@ -108,7 +113,7 @@ class FaultServer {
   }
 
   // Reads one request; returns its body, or false when the peer closed.
-  bool read_request(int fd, std::string& buf, std::string& body) {
+  bool read_request(int fd, std::string& buf, std::string& body, std::string& head_out) {
     for (;;) {
       size_t head_end = buf.find("\r\n\r\n");
       if (head_end != std::string::npos) {
@@ -119,6 +124,7 @@ class FaultServer {
           content_length = std::stoul(head.substr(p + 15));
         if (buf.size() >= head_end + 4 + content_length) {
           body = buf.substr(head_end + 4, content_length);
+          head_out = buf.substr(0, head_end);
           buf.erase(0, head_end + 4 + content_length);
           return true;
         }
@@ -132,12 +138,13 @@ class FaultServer {
   }
 
   void serve(int fd) {
-    std::string buf, body;
-    while (!stop_ && read_request(fd, buf, body)) {
+    std::string buf, body, head;
+    while (!stop_ && read_request(fd, buf, body, head)) {
       size_t n = count_.fetch_add(1);
       {
         std::lock_guard lock(mu_);
         bodies_.push_back(body);
+        heads_.push_back(head);
       }
       FaultReply r = handler_(body, n);
       auto until = std::chrono::steady_clock::now() + r.delay;
@@ -184,6 +191,7 @@ class FaultServer {
   std::atomic<size_t> connections_{0};
   mutable std::mutex mu_;
   std::vector<std::string> bodies_;
+  std::vector<std::string> heads_;
   std::vector<std::thread> conn_threads_;  // touched by the accept thread, joined after it
   std::thread thread_;
 };

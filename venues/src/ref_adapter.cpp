@@ -176,16 +176,16 @@ std::string RefAdapter::explain_revert(core::ByteView data) const {
 }
 
 uint64_t RefAdapter::gas_limit(std::string_view step) const noexcept {
-  // Used when the node cannot estimate. Gas used on anvil with the drill
-  // world (tests/integration/executor_paths_test.cpp prints it): place 354k,
-  // commit 233k, reveal 368k, batch 325k, settle of one order 401k; about
-  // 1.3x of that (a settle grows with its batch).
-  if (step == "commit") return 300'000;
-  if (step == "reveal") return 480'000;
-  if (step == "batch") return 420'000;
-  if (step == "settle") return 1'200'000;
+  // Gas used on anvil with the drill world (tests/integration/executor_paths_test.cpp
+  // prints it): place 354k, commit 233k, reveal 368k, batch 325k, settle of
+  // a one-order batch 401k; these are 1.15x that. A settle grows with its
+  // batch: the node's estimate covers a larger one.
+  if (step == "commit") return 270'000;
+  if (step == "reveal") return 425'000;
+  if (step == "batch") return 375'000;
+  if (step == "settle") return 470'000;
   if (step == "cancel") return 21'000;
-  return 460'000;  // place
+  return 410'000;  // place
 }
 
 }  // namespace perpx::venues

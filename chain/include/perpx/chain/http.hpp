@@ -30,6 +30,7 @@
 // Thread: one thread at a time per transport. Allocates.
 #include <chrono>
 #include <cstddef>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,12 @@ class HttpTransport final : public Transport {
   HttpTransport& operator=(const HttpTransport&) = delete;
 
   RpcResult<std::string> round_trip(std::string_view body, std::chrono::milliseconds timeout, bool is_send) override;
+  // round_trip with more "Name: value" lines for this request only (a
+  // header that depends on the body, such as X-Flashbots-Signature); the
+  // static ones from HttpOptions are sent too. Never logged. Allocates the
+  // header list for the call.
+  RpcResult<std::string> round_trip_with_headers(std::string_view body, std::span<const std::string> headers,
+                                                 std::chrono::milliseconds timeout, bool is_send);
   // scheme://host:port only (the path may hold an API key).
   [[nodiscard]] std::string url() const override { return redacted_; }
 
@@ -66,8 +73,16 @@ class HttpTransport final : public Transport {
 };
 
 // "scheme://host[:port]" of a URL, with user info, path and query dropped
-// ("/..." appended when a path or query was dropped).
+// ("/..." appended when a path or query was dropped). When an '@' follows
+// the first '/', '?' or '#' the user info may itself hold one of them (a
+// password typed unencoded), so the host is not trusted either:
+// "scheme://<redacted>/...".
 std::string redact_url(std::string_view url);
+// `text` with every credential-bearing part of `url` (the whole URL, its
+// user info and password, its path and query, and each path segment or
+// query value of 6 characters or more) replaced: for messages that came
+// from outside (curl's error detail, a reply body) and may quote them.
+std::string redact_in(std::string text, std::string_view url);
 
 // An RpcClient over a new HttpTransport.
 RpcClient make_http_client(std::string url, RetryPolicy policy = {}, HttpOptions options = {});

@@ -56,6 +56,7 @@ enum class [[nodiscard]] ExecErrc {
   kReverts,   // simulation reverts (journalled as rejected, with the venue's error)
   kVenue,     // the venue could not be read
   kSubmit,    // the submitter failed (see message; a refused send fails the order)
+  kFees,      // the order's gas budget cannot pay the fee now: nothing was sent (fails the order)
   kJournal,   // the journal refused: nothing was sent
 };
 std::string_view describe(ExecErrc e) noexcept;
@@ -79,6 +80,7 @@ struct ExecutorOptions {
   uint64_t reveal_depth = 0;       // blocks on top of the commit before revealing (beyond the venue's minimum)
   uint64_t reveal_urgent_within = 3;  // blocks before the window closes: the reveal goes urgent
   bool simulate = true;
+  Failpoint failpoint;  // drills: "before_reveal" (submitter.hpp)
 };
 
 // What happened to an order (for strategies and the command line).
@@ -125,6 +127,7 @@ class Executor {
     core::Hash32 salt{};
     uint64_t deadline = 0;
     chain::BlockNum step_block = 0;  // commit: its block; batch: the block it queued in; included: the fill's block
+    std::string waiting;             // why the next step could not go out at the last head
   };
 
   ExecResult<void> route(int64_t id, Live& l, uint64_t now_ms);
@@ -139,6 +142,7 @@ class Executor {
   void handle(const TxEvent& e, uint64_t now_ms, std::vector<OrderUpdate>& out);
   // The next step of every order whose path is waiting on the chain.
   void advance(const chain::BlockHeader& head, uint64_t now_ms, std::vector<OrderUpdate>& out);
+  void note_wait(int64_t id, Live& l, std::string_view step, const std::string& why, uint64_t now_ms);
   std::string revert_reason(int64_t order_id, const chain::Hash32& hash);
   ExecError reject(int64_t id, Live& l, ExecErrc code, std::string why, uint64_t now_ms);
 

@@ -34,6 +34,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "perpx/chain/rpc.hpp"
@@ -68,8 +69,14 @@ struct SubmitError {
 template <class T>
 using SubmitResult = std::expected<T, SubmitError>;
 
-// Where a test or drill may stop a submission, as a crash would.
+// Where a test may stop a submission, as a crash would (the call returns there).
 enum class CrashPoint : uint8_t { kNone, kAfterJournal, kAfterSend };
+
+// Named points in an order's life where a drill may kill the process for
+// real (the hook raises SIGKILL): "after_sign" (signed, not journalled),
+// "after_journal" (journalled, not sent), "after_send" (sent, not yet
+// tracked), "before_reveal" (commit included, reveal not sent).
+using Failpoint = std::function<void(std::string_view where)>;
 
 // Where a transaction goes first.
 enum class Route : uint8_t { kPublic, kPrivate };
@@ -111,7 +118,8 @@ struct TxEvent {
 struct SubmitterOptions {
   FeeConfig fees;
   uint32_t fee_history_blocks = 10;
-  CrashPoint crash_at = CrashPoint::kNone;  // stop there, as if the process died (tests, drills)
+  CrashPoint crash_at = CrashPoint::kNone;  // stop there, as if the process died (tests)
+  Failpoint failpoint;                      // drills: called at each named point
 };
 
 // What recover(), on_head(), on_reorg() and on_finalized() found.

@@ -92,7 +92,10 @@ class Venue {
 
   // A revert's data as the venue names it ("LimitPriceExceeded(...)"), else empty.
   [[nodiscard]] virtual std::string explain_revert(core::ByteView data) const = 0;
-  // Gas limits per step (the venue knows its own costs).
+  // A step's gas: what it takes in the usual case, with some headroom. The
+  // executor uses it when the node cannot estimate, and as the floor under
+  // an estimate (which runs on "latest" and can be short while the sender's
+  // earlier transactions are pending).
   [[nodiscard]] virtual uint64_t gas_limit(std::string_view step) const noexcept = 0;
 };
 

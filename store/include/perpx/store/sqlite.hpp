@@ -33,7 +33,8 @@ class Stmt;
 
 class Db {
  public:
-  // WAL mode, foreign keys on, a 5 s busy timeout. create: make the file if missing.
+  // WAL mode, foreign keys on, a 5 s busy timeout. create: make the file if
+  // missing, mode 0600 whatever the umask (its -wal and -shm files follow it).
   static std::expected<Db, std::string> open(const std::filesystem::path& path, bool create,
                                              Durability durability = Durability::kNormal);
   Db(Db&&) noexcept;
