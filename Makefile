@@ -6,7 +6,7 @@ JOBS       ?= 2
 # CI (CI=true) turns warnings into errors.
 CMAKE_FLAGS ?= $(if $(filter true,$(CI)),-DPERPX_WERROR=ON,)
 
-.PHONY: setup build demo test test-sanitize bench clean
+.PHONY: setup build demo test test-sanitize bench fuzz clean
 
 setup:
 	@scripts/setup
@@ -38,6 +38,20 @@ bench: build
 	@$(BUILD)/bin/chain_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	@$(BUILD)/bin/oracle_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 	@bench/compare --build-dir $(BUILD)
+
+# libFuzzer: every parser of untrusted bytes (fuzz/), built with clang and
+# ASan + UBSan in $(BUILD_FUZZ), each target run for SECONDS on corpora seeded
+# from tests/vectors. Fails on any crash; inputs kept in $(BUILD_FUZZ)/crashes/.
+# clang 16, not 14: clang 14 cannot compile libstdc++'s <expected>.
+BUILD_FUZZ ?= build-fuzz
+FUZZ_CXX   ?= clang++-16
+SECONDS    ?= 60
+fuzz: setup
+	@cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) \
+	  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" \
+	  -DPERPX_FUZZ=ON -DPERPX_TESTS=OFF -DPERPX_BENCH=OFF >/dev/null
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target perpx_fuzzers
+	@fuzz/run $(BUILD_FUZZ) $(SECONDS)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
