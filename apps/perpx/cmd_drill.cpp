@@ -2,6 +2,7 @@
 // itself on the `drill` group here.
 #include "cli.hpp"
 #include "congestion_drill.hpp"
+#include "mev_drill.hpp"
 #include "oracle_drill.hpp"
 
 namespace perpx::app {
@@ -14,6 +15,7 @@ void add_drill_commands(CLI::App& app) {
   add_oracle_drill_command(*grp);
   add_crash_drill_command(*grp);
   add_congestion_drill_command(*grp);
+  add_mev_drill_command(*grp);
 }
 
 }  // namespace perpx::app

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "drill.hpp"
 #include "perpx/chain/rpc.hpp"
 #include "perpx/core/json.hpp"
 
@@ -37,14 +38,9 @@ struct CongestionOptions {
   std::string contracts_dir;
 };
 
-struct CongestionResult {
-  std::vector<core::Json> lines;  // the command's JSON lines, the summary last
-  bool ok = false;
-  std::string why;  // when not ok: the first invariant that failed
-};
+using CongestionResult = DrillResult;
 
-// Called after the drill with the chain still up (the drill's own RPC client).
-using CongestionCheck = std::function<void(chain::RpcClient& rpc, const CongestionResult& result)>;
+using CongestionCheck = DrillCheck;
 
 CongestionResult run_congestion_drill(const CongestionOptions& options, const CongestionCheck& check = {});
 
