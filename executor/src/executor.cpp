@@ -120,6 +120,14 @@ ExecError Executor::reject(int64_t id, Live& l, ExecErrc code, std::string why, 
   return ExecError{code, std::move(why), id};
 }
 
+core::U256 Executor::notional_wei(const Order& o, const std::optional<VenueMarket>& native) {
+  std::optional<VenueMarket> eth = native;
+  if (!eth)
+    if (auto m = venue_->market("ETH")) eth = std::move(*m);
+  if (!eth || eth->index.is_zero()) return core::U256{};  // no price: the fee policy's cap then refuses to pay
+  return notional(o) * core::kWad / eth->index;
+}
+
 ExecResult<int64_t> Executor::place(const Order& o, uint64_t now_ms) {
   if (o.size.is_zero() || o.limit_price.is_zero())
     return std::unexpected(ExecError{ExecErrc::kInvalid, "size and limit price must be above zero", 0});
@@ -161,10 +169,9 @@ ExecResult<void> Executor::route(int64_t id, Live& l, uint64_t now_ms) {
   if (!proj) return std::unexpected(reject(id, l, ExecErrc::kVenue, proj.error().message, now_ms));
   auto approved = check_risk(l, *m, *proj, now_ms);
   if (!approved) return std::unexpected(reject(id, l, ExecErrc::kRisk, approved.error(), now_ms));
-  // The gas budget is in wei: the order's notional at the native token's price.
-  const core::U256 usd = notional(o);
-  auto native = venue_->market("ETH");
-  l.notional_wei = native && !native->index.is_zero() ? usd * core::kWad / native->index : core::U256{};
+  // The gas budget is in wei: the order's notional at the native token's
+  // price (the ETH market's index; read again only for another market).
+  l.notional_wei = notional_wei(o, m->name == "ETH" ? std::optional<VenueMarket>(*m) : std::nullopt);
   // 3. the path
   auto choice = policy_.choose(o, *m, proj->fill_price, *venue_, relay_);
   if (!choice) return std::unexpected(reject(id, l, ExecErrc::kPath, choice.error(), now_ms));
@@ -462,6 +469,8 @@ ExecResult<std::vector<OrderUpdate>> Executor::recover(uint64_t now_ms) {
   // Every open order of this venue back in memory, from its record and facts.
   auto open = journal_->open_orders();
   if (!open) return std::unexpected(ExecError{ExecErrc::kJournal, open.error().message, 0});
+  std::optional<VenueMarket> native;  // read once for every resumed order
+  if (auto m = venue_->market("ETH")) native = std::move(*m);
   for (const OrderRecord& rec : *open) {
     if (rec.venue != venue_->name()) continue;
     auto o = order_of(rec);
@@ -483,8 +492,7 @@ ExecResult<std::vector<OrderUpdate>> Executor::recover(uint64_t now_ms) {
                              : l.path == Path::kBatch      ? "batch_block"
                                                            : "commit_block";
     l.step_block = std::strtoull(fact(block_fact).c_str(), nullptr, 10);
-    auto native = venue_->market("ETH");
-    l.notional_wei = native && !native->index.is_zero() ? notional(l.order) * core::kWad / native->index : core::U256{};
+    l.notional_wei = notional_wei(l.order, native);
     live_[rec.id] = std::move(l);
   }
   auto r = submitter_->recover(now_ms);

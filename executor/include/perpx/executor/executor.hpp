@@ -144,6 +144,8 @@ class Executor {
   void advance(const chain::BlockHeader& head, uint64_t now_ms, std::vector<OrderUpdate>& out);
   void note_wait(int64_t id, Live& l, std::string_view step, const std::string& why, uint64_t now_ms);
   std::string revert_reason(int64_t order_id, const chain::Hash32& hash);
+  // The order's notional in wei at the ETH market's index (`native` when the caller has it read).
+  core::U256 notional_wei(const Order& o, const std::optional<VenueMarket>& native);
   ExecError reject(int64_t id, Live& l, ExecErrc code, std::string why, uint64_t now_ms);
 
   Venue* venue_;
