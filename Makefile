@@ -15,10 +15,13 @@ build: setup
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# The main job: a scenario on a local chain that perpx starts itself (for now
-# the oracle drill; its report path is printed at the end).
+# The main job (issue 7): set-up, build, then `perpx demo` on a local chain
+# that perpx starts itself: calm, a funding spike and a carry trade, a crash
+# with urgent hedges, an oracle anomaly that trips the kill switch, a
+# searcher; a summary table (JSON lines without a terminal) and
+# demo-report.html, demo-recording.jsonl (for `perpx replay`) here.
 demo: build
-	@$(BUILD)/bin/perpx drill oracle
+	@$(BUILD)/bin/perpx demo
 
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

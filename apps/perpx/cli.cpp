@@ -10,9 +10,13 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <memory>
 #include <sstream>
 
 #include "perpx/chain/http.hpp"
+#include "perpx/core/metrics.hpp"
+#include "perpx/ops/log.hpp"
+#include "perpx/ops/metrics_server.hpp"
 #include "perpx/signer/keystore.hpp"
 
 namespace perpx::app {
@@ -122,6 +126,61 @@ signer::SecretKey load_key(const KeyOptions& opts) {
   if (const char* env = std::getenv("ETH_PRIVATE_KEY"); env && *env)
     return take(signer::SecretKey::from_hex(env), "ETH_PRIVATE_KEY");
   fail("no key: pass --private-key, set ETH_PRIVATE_KEY, or use --keystore with --password-file");
+}
+
+namespace {
+
+struct OpsFlags {
+  std::string metrics_addr;
+  bool allow_remote = false;
+  std::string log_format = "text";
+  std::string log_level = "info";
+};
+
+// What add_ops_options started: stopped at exit (the logger writes what it
+// holds first). Made after the registry it serves, so gone before it.
+struct OpsRuntime {
+  std::unique_ptr<ops::MetricsServer> server;
+  std::unique_ptr<ops::Logger> logger;
+  ~OpsRuntime() {
+    server.reset();
+    ops::set_global_logger(nullptr);
+  }
+};
+
+OpsRuntime& ops_runtime() {
+  (void)core::default_registry();
+  static OpsRuntime rt;
+  return rt;
+}
+
+void start_ops(const OpsFlags& f) {
+  auto format = ops::parse_format(f.log_format);
+  if (!format) fail("--log-format: text or json, not \"" + f.log_format + "\"");
+  auto level = ops::parse_level(f.log_level);
+  if (!level) fail("--log-level: debug, info, warn or error, not \"" + f.log_level + "\"");
+  OpsRuntime& rt = ops_runtime();
+  if (!rt.logger) {
+    rt.logger = std::make_unique<ops::Logger>(ops::LoggerOptions{.level = *level, .format = *format, .fd = 2});
+    ops::set_global_logger(rt.logger.get());
+  }
+  if (!f.metrics_addr.empty() && !rt.server) {
+    auto s = ops::MetricsServer::start(f.metrics_addr, core::default_registry(), {.allow_remote = f.allow_remote});
+    if (!s) fail("--metrics-addr: " + s.error().message);
+    rt.server = std::move(*s);
+    ops::log(ops::Level::kInfo, "metrics.listening", {{"address", rt.server->address()}});
+  }
+}
+
+}  // namespace
+
+void add_ops_options(CLI::App* cmd) {
+  auto f = std::make_shared<OpsFlags>();
+  cmd->add_option("--metrics-addr", f->metrics_addr, "serve Prometheus metrics on HOST:PORT/metrics (loopback unless allowed)");
+  cmd->add_flag("--metrics-allow-remote", f->allow_remote, "allow a non-loopback --metrics-addr");
+  cmd->add_option("--log-format", f->log_format, "log lines on stderr: text (default) or json");
+  cmd->add_option("--log-level", f->log_level, "debug, info (default), warn or error");
+  cmd->parse_complete_callback([f] { start_ops(*f); });
 }
 
 chain::RpcClient connect_rpc(const std::string& url) {

@@ -62,6 +62,19 @@ std::string read_private_file(const std::string& path, std::string_view what);
 // A password file's first line (trailing CR/LF removed), as geth and cast read it.
 std::string read_password_file(const std::string& path);
 
+// Operations flags of a long-running command (order place/resume, watch,
+// oracle watch, drills); one call per command:
+//   --metrics-addr ADDR     Prometheus text on http://ADDR/metrics (off unless
+//                           given; "PORT" or ":PORT" is 127.0.0.1:PORT)
+//   --metrics-allow-remote  allow a non-loopback ADDR (refused otherwise)
+//   --log-format text|json  structured logs on stderr (default text)
+//   --log-level debug|info|warn|error (default info)
+// They start once the command's arguments are parsed, before it runs, and
+// last until the process exits. Logs are written by a background thread
+// (ops::Logger); log lines and metrics never hold keys, and URLs only
+// through chain::redact_url.
+void add_ops_options(CLI::App* cmd);
+
 // An HTTP JSON-RPC client for --rpc-url (required; http:// or https://).
 chain::RpcClient connect_rpc(const std::string& url);
 
@@ -80,7 +93,10 @@ void add_drill_commands(CLI::App& app);    // drill oracle (other drills join th
 void add_venue_commands(CLI::App& app);    // venue info|account
 void add_hl_commands(CLI::App& app);       // hl sign|order (Hyperliquid)
 void add_executor_commands(CLI::App& app); // killswitch, orders, order status
+void add_fence_commands(CLI::App& app);    // fence <strategy> deny|isolate|flatten|clear|status
 void add_stress_commands(CLI::App& app);   // stress
 void add_config_commands(CLI::App& app);   // config check
+void add_demo_command(CLI::App& app);      // demo (cmd_demo.cpp)
+void add_replay_command(CLI::App& app);    // replay <recording> (cmd_replay.cpp)
 
 }  // namespace perpx::app

@@ -19,6 +19,16 @@
 // through core::parse_json + chain::parse_log + decode_answer_updated
 // (typed) and through the generic abi decode_log; bench/compare times ethers
 // and viem on the same file. A regression here means slower backfills.
+//
+// bench encode: the EIP-712 digest of one EIP-2612 Permit document (parsed
+// once, hashed per op: types, encodeData, keccak) and the reference venue's
+// calldata, placeOrder(uint256,int256,uint256,uint256) and placeOrders(Order[])
+// with four orders, both through the venue adapter (venues::place_order_call,
+// the generic codec with Json values) and through the typed word encoders
+// (chain::append_*, no allocation: the hot path's form). Loops interleaved in
+// slices; --json prints the rates and the outputs (digest, calldata) so that
+// bench/compare can check that ethers and viem produced the same bytes. A
+// regression means slower order submission or typed-data signing.
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -42,6 +52,7 @@
 #include <unistd.h>
 
 #include "cli.hpp"
+#include "tick_to_wire.hpp"
 #include "perpx/chain/abi.hpp"
 #include "perpx/chain/feeds.hpp"
 #include "perpx/chain/http.hpp"
@@ -49,7 +60,9 @@
 #include "perpx/chain/rpc.hpp"
 #include "perpx/core/address.hpp"
 #include "perpx/core/hex.hpp"
+#include "perpx/signer/eip712.hpp"
 #include "perpx/signer/txn.hpp"
+#include "perpx/venues/ref_venue.hpp"
 
 // The WebSocket rows need chain/ws.hpp (WsClient); without it `bench rtt`
 // measures HTTP only.
@@ -570,11 +583,119 @@ core::Json to_json(const DecodeSums& s) {
   return j;
 }
 
+// ---- bench encode ----------------------------------------------------------------
+
+// The same inputs as bench/js/compare.mjs (PERMIT, ORDERS there).
+constexpr std::string_view kPermitDoc = R"({
+  "types": {
+    "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+                     {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"}],
+    "Permit": [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"},
+               {"name": "value", "type": "uint256"}, {"name": "nonce", "type": "uint256"},
+               {"name": "deadline", "type": "uint256"}]
+  },
+  "primaryType": "Permit",
+  "domain": {"name": "USD Coin", "version": "2", "chainId": 42161,
+             "verifyingContract": "0xaf88d065e77c8cc2239327c5edb3a432268e5831"},
+  "message": {"owner": "0x2c7536e3605d9c16a7a3d7b1898e529396a65c23",
+              "spender": "0x5fbdb2315678afecb367f032d93f642f64180aa3",
+              "value": "1000000000000", "nonce": "7", "deadline": "1700003600"}
+})";
+
+std::vector<venues::VenueOrder> bench_orders() {
+  auto u = [](std::string_view d) { return take(core::parse_decimal(d), "bench encode: order"); };
+  // (market, sizeDelta, limitPrice, deadline); the first one is placeOrder's.
+  return {
+      {1, core::I256(-2'500'000'000'000'000'000), u("3000000000000000000000"), 1'700'000'000},
+      {2, core::I256(40'000'000'000'000'000), u("65000000000000000000000"), 1'700'000'060},
+      {1, core::I256(1'000'000'000'000'000'000), u("3100000000000000000000"), 1'700'000'120},
+      {3, core::I256(-7'000'000'000'000'000'000), u("150000000000000000000"), 1'700'000'180},
+  };
+}
+
+// The hot path's calldata: selector and static words straight into a buffer
+// whose capacity was reserved once.
+class OrderWords {
+ public:
+  OrderWords()
+      : one_(chain::selector("placeOrder(uint256,int256,uint256,uint256)")),
+        many_(chain::selector("placeOrders((uint256,int256,uint256,uint256)[])")) {}
+  void place_order(core::Bytes& out, const venues::VenueOrder& o) const {
+    out.clear();
+    chain::append_selector(out, one_);
+    words(out, o);
+  }
+  void place_orders(core::Bytes& out, std::span<const venues::VenueOrder> orders) const {
+    out.clear();
+    chain::append_selector(out, many_);
+    chain::append_uint(out, core::U256{chain::kAbiWord});  // offset of the array
+    chain::append_uint(out, core::U256{orders.size()});
+    for (const auto& o : orders) words(out, o);
+  }
+
+ private:
+  static void words(core::Bytes& out, const venues::VenueOrder& o) {
+    chain::append_uint(out, core::U256{o.market});
+    chain::append_uint(out, o.size_delta.bits);  // two's complement is the int256 encoding
+    chain::append_uint(out, o.limit_price);
+    chain::append_uint(out, core::U256{o.deadline});
+  }
+  chain::Selector one_, many_;
+};
+
+struct EncodeResult {
+  std::vector<std::pair<std::string, Tally>> rates;
+  std::string permit_digest, place_order, place_orders;
+};
+
+EncodeResult measure_encode(double seconds) {
+  const core::Json permit = take(core::parse_json(kPermitDoc), "bench encode: permit");
+  const auto orders = bench_orders();
+  const OrderWords typed;
+  core::Bytes out;
+  out.reserve(1024);
+  EncodeResult r;
+  const auto hashes = signer::eip712::hash_typed_data(permit);
+  if (!hashes) fail("bench encode: permit: " + signer::eip712::to_string(hashes.error()));
+  r.permit_digest = core::to_hex(hashes->digest);
+  r.place_order = core::to_hex(venues::place_order_call(orders[0]));
+  r.place_orders = core::to_hex(venues::place_orders_call(orders));
+  typed.place_order(out, orders[0]);
+  if (core::to_hex(out) != r.place_order) fail("bench encode: typed placeOrder differs from the venue adapter");
+  typed.place_orders(out, orders);
+  if (core::to_hex(out) != r.place_orders) fail("bench encode: typed placeOrders differs from the venue adapter");
+
+  unsigned sink = 0;
+  std::vector<std::pair<std::string, std::function<void()>>> ops = {
+      {"eip712_permit_hash", [&] { sink += signer::eip712::hash_typed_data(permit)->digest.bytes[0]; }},
+      {"place_order_adapter", [&] { sink += venues::place_order_call(orders[0]).back(); }},
+      {"place_order_typed", [&] { typed.place_order(out, orders[0]); sink += out.back(); }},
+      {"place_orders4_adapter", [&] { sink += venues::place_orders_call(orders).back(); }},
+      {"place_orders4_typed", [&] { typed.place_orders(out, orders); sink += out.back(); }},
+  };
+  for (auto& [name, op] : ops) {  // warm-up
+    for (int i = 0; i < 1000; ++i) op();
+    r.rates.emplace_back(name, Tally{});
+  }
+  const auto total = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  const auto slice = std::min<Clock::duration>(kSlice, total / static_cast<int>(2 * ops.size()));
+  Clock::duration spent{};
+  while (spent < total)
+    for (size_t k = 0; k < ops.size(); ++k) {
+      const auto before = r.rates[k].second.time;
+      run_slice(r.rates[k].second, slice, ops[k].second);
+      spent += r.rates[k].second.time - before;
+    }
+  if (sink == 0xdeadbeef) std::fputc(' ', stderr);
+  return r;
+}
+
 }  // namespace
 
 void add_bench_commands(CLI::App& app) {
   auto* bench = app.add_subcommand("bench", "Built-in benchmarks");
   bench->require_subcommand(1);
+  t2w::add_tick_to_wire_command(*bench);  // tick_to_wire.cpp
 
   struct SignOpts {
     std::string seconds = "2";
@@ -671,6 +792,35 @@ void add_bench_commands(CLI::App& app) {
                     "overhead of RpcClient over WsClient over raw Beast: p50 %+.1f%%, p99 %+.1f%%, client CPU per call %+.1f%%",
                     100 * (r.ws_rpc->p50_us / r.raw_ws->p50_us - 1), 100 * (r.ws_rpc->p99_us / r.raw_ws->p99_us - 1),
                     100 * (r.ws_rpc->cpu_us / r.raw_ws->cpu_us - 1));
+      print_line(line);
+    }
+  });
+
+  struct EncodeOpts {
+    std::string seconds = "2";
+    bool as_json = false;
+  };
+  auto eo = std::make_shared<EncodeOpts>();
+  auto* encode = bench->add_subcommand(
+      "encode", "EIP-712 Permit digest and the venue's placeOrder / placeOrders(4) calldata per second (adapter and "
+                "typed encoders), interleaved");
+  encode->add_option("--seconds", eo->seconds, "total measuring time, shared by the loops (default 2, at most 600)");
+  encode->add_flag("--json", eo->as_json, "print the rates (ops/s) and the digest and calldata (0x hex)");
+  encode->callback([eo] {
+    const double seconds = parse_seconds(eo->seconds, "bench encode");
+    const EncodeResult r = measure_encode(seconds);
+    if (eo->as_json) {
+      core::Json j;
+      for (const auto& [name, t] : r.rates) j[name + "_per_s"] = t.per_second();
+      j["permit_digest"] = r.permit_digest;
+      j["place_order_calldata"] = r.place_order;
+      j["place_orders_calldata"] = r.place_orders;
+      j["seconds"] = seconds;
+      return print_json(j);
+    }
+    char line[160];
+    for (const auto& [name, t] : r.rates) {
+      std::snprintf(line, sizeof line, "%-24s %12.0f /s", name.c_str(), t.per_second());
       print_line(line);
     }
   });

@@ -6,12 +6,18 @@
 //       [--tif ioc|gtc|post_only] [--reduce-only] [--client-id ID] [--strategy S]
 //       --rpc-url URL --venue-address 0x.. (or PERPX_VENUE) [key options]
 //       [--relay URL ...] [--confirmations N] [--wait-blocks N | --no-wait] [--journal F] [--json]
+//       [--oracle-feed MARKET:FEED ...] [--oracle-config F]
 //       recovers the journal's open orders first (a crashed run's orders
 //       resume here), then journals, checks, routes and sends the order and
 //       follows it head by head until it is included (exit 0), fails,
 //       is rejected or cancelled (exit 1), or --wait-blocks pass (exit 0,
 //       state as it is: the next run resumes it). A --client-id already in
-//       the journal is that order, never a second one.
+//       the journal is that order, never a second one. With --oracle-feed
+//       (FEED as `perpx oracle watch --feed` takes it, for the market before
+//       the first ':'), each head's samples go through the oracle pipeline
+//       and the account is read for the margin and drawdown trips before the
+//       executor sees the head (exec_session.hpp); the JSON then carries
+//       "trading_state" and the "trips" this run journalled.
 //   perpx order resume [session options as for place] [--json]
 //       after a crash: reconciles the journal's open orders with the chain,
 //       resumes each (reveals, settles, re-sends) and follows them until
@@ -37,10 +43,12 @@
 
 #include "cli.hpp"
 #include "exec_session.hpp"
+#include "hl_order.hpp"
 #include "perpx/core/address.hpp"
 #include "perpx/core/hex.hpp"
 #include "perpx/executor/journal.hpp"
 #include "perpx/executor/kill_switch.hpp"
+#include "perpx/ops/log.hpp"
 
 namespace perpx::app {
 
@@ -163,6 +171,8 @@ struct PlaceOptions {
   bool reduce_only = false, no_wait = false;
   std::vector<std::string> relays;
   std::optional<uint64_t> confirmations;
+  std::vector<std::string> oracle_feeds;
+  std::string oracle_config;
   uint64_t wait_blocks = 60;
   uint64_t poll_ms = 100;
 };
@@ -177,6 +187,8 @@ SessionOptions session_options(const PlaceOptions& o) {
   so.venue = *venue;
   so.relays = o.relays;
   so.confirmations = o.confirmations;
+  so.oracle_feeds = o.oracle_feeds;
+  so.oracle_config = o.oracle_config;
   return so;
 }
 
@@ -188,10 +200,27 @@ void add_session_options(CLI::App* cmd, PlaceOptions& p) {
   cmd->add_option("--relay", p.relays, "private relay URL (repeatable): enables the private path");
   cmd->add_option("--confirmations", p.confirmations, "finality by depth instead of the node's tags");
   cmd->add_option("--wait-blocks", p.wait_blocks, "follow orders this many blocks at most (default 60)");
+  cmd->add_option("--oracle-feed", p.oracle_feeds,
+                  "MARKET:[name=]chainlink:<addr> | pyth:<addr>:<id> | univ3:<pool>[:invert] | sequencer:<addr> "
+                  "(repeatable): the kill switch's oracle trips");
+  cmd->add_option("--oracle-config", p.oracle_config, "TOML thresholds for the oracle feeds");
 }
 
 bool settled(std::string_view s) {
   return s == "included" || s == "finalized" || s == "failed" || s == "rejected" || s == "cancelled";
+}
+
+Json change_json(const executor::StateChange& c) {
+  return Json{{"from", executor::trading_state_name(c.from)}, {"to", executor::trading_state_name(c.to)},
+              {"cause", executor::trip_cause_name(c.cause)}, {"detail", c.detail}, {"time_ms", c.time_ms}};
+}
+
+// The trading state now and the trips this session journalled.
+void add_trips(Json& out, const ExecSession& s) {
+  out["trading_state"] = executor::trading_state_name(s.kill.state());
+  Json a = Json::array();
+  for (const auto& c : s.tripped) a.push_back(change_json(c));
+  out["trips"] = a;
 }
 
 Json placed_json(Journal& j, int64_t id) {
@@ -210,8 +239,17 @@ Json placed_json(Journal& j, int64_t id) {
   return out;
 }
 
+// Order state changes as log lines (the async logger; stderr).
+void log_updates(const std::vector<executor::OrderUpdate>& updates) {
+  for (const auto& u : updates)
+    ops::log(ops::Level::kInfo, "order.state", {{"order_id", u.order_id}, {"client_id", u.client_id}, {"state", u.state}});
+}
+
 void place_order(const PlaceOptions& o) {
-  if (o.venue != "ref") fail("--venue: \"" + o.venue + "\" is not an on-chain venue perpx trades (ref)");
+  if (o.venue == "hyperliquid")  // an off-chain book: hl_order.cpp
+    return place_hl_order({o.journal.journal, o.journal.json, o.key, o.market, o.side, o.size, o.limit, o.tif, o.urgency,
+                           o.path, o.client_id, o.strategy, o.reduce_only});
+  if (o.venue != "ref") fail("--venue: \"" + o.venue + "\" is not a venue perpx trades (ref, hyperliquid)");
   executor::Order order;
   order.venue = o.venue;
   order.market = o.market;
@@ -240,24 +278,29 @@ void place_order(const PlaceOptions& o) {
   auto id = s.ex.place(order, wall_ms());
   if (!id) {
     if (id.error().order_id != 0 && o.journal.json) {
-      print_json(placed_json(s.journal, id.error().order_id));
+      Json out = placed_json(s.journal, id.error().order_id);
+      add_trips(out, s);
+      print_json(out);
       throw CliError("");  // exit 1, the JSON says why
     }
     fail(std::string("order: ") + std::string(executor::describe(id.error().code)) + ": " + id.error().message);
   }
   std::string state = take(s.journal.order(*id), "--journal").state;
+  ops::log(ops::Level::kInfo, "order.placed", {{"order_id", *id}, {"client_id", order.client_id}, {"state", state}});
   auto first = s.rpc.block_number();
   if (!first) fail("--rpc-url: " + chain::to_string(first.error()));
   const chain::BlockNum start = *first;
   while (!o.no_wait && !settled(state)) {
-    auto r = s.driver.poll(wall_ms());
+    auto r = s.poll(wall_ms());
     if (!r) fail("order: " + r.error().message);
+    log_updates(*r);
     state = take(s.journal.order(*id), "--journal").state;
     auto head = s.rpc.block_number();
     if (head && *head >= start + o.wait_blocks) break;
     if (!settled(state)) std::this_thread::sleep_for(std::chrono::milliseconds(o.poll_ms));
   }
-  const Json out = placed_json(s.journal, *id);
+  Json out = placed_json(s.journal, *id);
+  add_trips(out, s);
   if (o.journal.json) print_json(out);
   else
     print_line(order_line(take(s.journal.order(*id), "--journal")) +
@@ -272,8 +315,9 @@ void resume_orders(const PlaceOptions& o) {
   auto first = s.rpc.block_number();
   if (!first) fail("--rpc-url: " + chain::to_string(first.error()));
   while (s.ex.open() > 0) {
-    auto r = s.driver.poll(wall_ms());
+    auto r = s.poll(wall_ms());
     if (!r) fail("order resume: " + r.error().message);
+    log_updates(*r);
     auto head = s.rpc.block_number();
     if (head && *head >= *first + o.wait_blocks) break;
     if (s.ex.open() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(o.poll_ms));
@@ -282,7 +326,9 @@ void resume_orders(const PlaceOptions& o) {
   if (o.journal.json) {
     Json a = Json::array();
     for (const auto& x : open) a.push_back(order_json(x));
-    return print_json(Json{{"resumed", s.recovered.size()}, {"still_open", a}});
+    Json out{{"resumed", s.recovered.size()}, {"still_open", a}};
+    add_trips(out, s);
+    return print_json(out);
   }
   print_line("resumed " + std::to_string(s.recovered.size()) + ", still open " + std::to_string(open.size()));
 }
@@ -320,8 +366,9 @@ void add_executor_commands(CLI::App& app) {
 
   auto p = std::make_shared<PlaceOptions>();
   auto* place = order->add_subcommand("place", "journal, check, route, send and follow one order");
+  add_ops_options(place);
   add_session_options(place, *p);
-  place->add_option("--venue", p->venue, "the venue (ref: the reference on-chain venue)");
+  place->add_option("--venue", p->venue, "the venue: ref (the reference on-chain venue) or hyperliquid (hl_order.hpp)");
   place->add_option("--market", p->market, "market (ETH, BTC)")->required();
   place->add_option("--side", p->side, "buy or sell")->required();
   place->add_option("--size", p->size, "base units, decimal")->required();
@@ -333,10 +380,12 @@ void add_executor_commands(CLI::App& app) {
   place->add_option("--client-id", p->client_id, "idempotency key: one order per id, ever");
   place->add_option("--strategy", p->strategy, "who asks (journalled)");
   place->add_flag("--no-wait", p->no_wait, "return once the first step is sent");
+  add_hl_place_options(place);
   place->callback([p] { place_order(*p); });
 
   auto rp = std::make_shared<PlaceOptions>();
   auto* resume = order->add_subcommand("resume", "after a crash: reconcile the journal's open orders and follow them");
+  add_ops_options(resume);
   add_session_options(resume, *rp);
   resume->callback([rp] { resume_orders(*rp); });
 }

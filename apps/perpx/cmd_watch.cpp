@@ -232,6 +232,7 @@ void watch(const WatchOptions& o) {
 void add_watch_commands(CLI::App& app) {
   auto opts = std::make_shared<WatchOptions>();
   auto* cmd = app.add_subcommand("watch", "stream heads, reorgs, safe and finalized blocks (and oracle prices) until interrupted");
+  add_ops_options(cmd);
   cmd->add_option("--rpc-url", opts->rpc_urls,
                   "HTTP JSON-RPC endpoint; repeat it for several endpoints of one chain (failover, health lines)")
       ->allow_extra_args(false)

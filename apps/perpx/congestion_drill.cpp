@@ -582,6 +582,7 @@ void add_congestion_drill_command(CLI::App& grp) {
   auto o = std::make_shared<CongestionOptions>();
   auto json = std::make_shared<bool>(false);
   auto* c = grp.add_subcommand("congestion", "urgent hedges and normal orders through a climbing fee market on a local chain");
+  add_ops_options(c);
   c->add_flag("--json", *json, "JSON lines, the last one the summary (the default without a terminal)");
   c->add_option("--urgent", o->urgent, "urgent hedges to place")->check(CLI::Range(1u, 100u));
   c->add_option("--normal", o->normal, "normal orders to place")->check(CLI::Range(0u, 100u));

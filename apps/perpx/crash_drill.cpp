@@ -20,10 +20,6 @@
 // {"drill":"crash","orders":n,"kills":k,"landed":l,"cancelled":c,
 //  "duplicates":0,"lost":0,"journal_matches_chain":true,...}.
 // Exits 1 when a duplicate, a loss or a mismatch is found.
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -36,12 +32,11 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "drill_proc.hpp"
 #include "exec_session.hpp"
 #include "perpx/core/address.hpp"
 #include "perpx/core/hex.hpp"
 #include "world.hpp"
-
-extern char** environ;
 
 namespace perpx::app {
 
@@ -56,52 +51,6 @@ struct CrashOptions {
   bool json = false;
   std::string contracts_dir;
 };
-
-// This binary again, with `args` and extra environment; stdout and stderr to /dev/null.
-pid_t spawn_self(const std::vector<std::string>& args, const std::vector<std::string>& env_extra) {
-  std::vector<std::string> argv_s{"/proc/self/exe"};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_s;
-  for (char** e = environ; *e; ++e) {
-    const std::string_view v(*e);
-    bool overridden = false;
-    for (const auto& x : env_extra) overridden = overridden || v.starts_with(x.substr(0, x.find('=') + 1));
-    if (!overridden && !v.starts_with("PERPX_DRILL_FAILPOINT=")) env_s.emplace_back(v);
-  }
-  env_s.insert(env_s.end(), env_extra.begin(), env_extra.end());
-  std::vector<char*> envp;
-  for (auto& e : env_s) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) fail(std::string("drill crash: cannot start perpx: ") + std::strerror(rc));
-  return pid;
-}
-
-// Waits for pid (bounded); kills it at `kill_after` if still running. True when it died by SIGKILL.
-bool wait_child(pid_t pid, std::chrono::milliseconds kill_after) {
-  const auto deadline = std::chrono::steady_clock::now() + kill_after;
-  int status = 0;
-  for (;;) {
-    const pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) break;
-    if (std::chrono::steady_clock::now() >= deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-}
 
 struct Planned {
   std::string client_id;
@@ -151,19 +100,19 @@ void drill(const CrashOptions& o) {
     std::chrono::milliseconds limit{90'000};
     if (p.point == "random") limit = std::chrono::milliseconds(rng() % 4000);
     else if (!p.point.empty()) first_env.push_back("PERPX_DRILL_FAILPOINT=" + p.point);
-    if (wait_child(spawn_self(args, first_env), limit)) {
+    if (wait_child(spawn_perpx("", args, first_env), limit)) {
       ++kills;
       ++p.kills;
       ++by_point[p.point];
       // Restart: the same order again (same client id), which first recovers the dead run's journal.
       ++restarts;
-      wait_child(spawn_self(args, env), std::chrono::milliseconds(90'000));
+      wait_child(spawn_perpx("", args, env), std::chrono::milliseconds(90'000));
     }
     if (!o.json) continue;
     print_json(Json{{"order", p.client_id}, {"path", p.path}, {"crash_point", p.point}, {"killed", p.kills > 0}});
   }
   // Whatever is still in flight (a batch waiting for its window) settles.
-  wait_child(spawn_self({"order", "resume", "--journal", journal.string(), "--wait-blocks", "30"}, env),
+  wait_child(spawn_perpx("", {"order", "resume", "--journal", journal.string(), "--wait-blocks", "30"}, env),
              std::chrono::milliseconds(120'000));
 
   // ---- the chain, read on its own ----
@@ -173,14 +122,7 @@ void drill(const CrashOptions& o) {
     return std::move(*r);
   };
   const chain::BlockNum head = rpc_value(rpc.block_number(), "block number");
-  chain::LogFilter f{{lw.world.venue}, {{venues::order_filled_topic()}}};
-  const auto logs = rpc_value(rpc.get_logs(f, 0, head), "getLogs");
-  std::map<std::string, int> fills;  // by size
-  for (const auto& l : logs) {
-    auto e = venues::decode_order_filled(l);
-    if (!e) fail("drill crash: an OrderFilled log does not decode");
-    if (e->account == trader) ++fills[core::wad_to_string(e->size_delta)];
-  }
+  std::map<std::string, int> fills = fills_by_size(rpc, lw.world.venue, trader, 0, head);  // by size
   const uint64_t chain_nonce = rpc_value(rpc.transaction_count(trader, chain::Tag::kLatest), "nonce");
 
   // ---- the journal ----
@@ -243,6 +185,7 @@ void drill(const CrashOptions& o) {
 void add_crash_drill_command(CLI::App& grp) {
   auto o = std::make_shared<CrashOptions>();
   auto* c = grp.add_subcommand("crash", "kill the executor at every point of orders' lives; nothing lost or doubled");
+  add_ops_options(c);
   c->add_option("--orders", o->orders, "orders to place (default 12)");
   c->add_option("--seed", o->seed, "which crash points, in which order (default 1)");
   c->add_flag("--json", o->json, "JSON lines, the last one the summary");

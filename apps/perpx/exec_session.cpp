@@ -5,7 +5,13 @@
 #include <csignal>
 
 #include <chrono>
+#include <cstdio>
+#include <map>
 #include <cstdlib>
+
+#include "oracle_commands.hpp"
+#include "perpx/core/address.hpp"
+#include "watch_feeds.hpp"
 
 namespace perpx::app {
 
@@ -89,7 +95,7 @@ ExecSession::ExecSession(const SessionOptions& o, signer::SecretKey key, int)
     : rpc(connect_rpc(o.rpc_url)),
       journal(open_journal_at(o.journal)),
       venue(rpc, o.venue),
-      kill({}, journalled_state(journal)),
+      kill(o.kill, journalled_state(journal)),
       risk(o.risk),
       submitter([&] {
         auto s = executor::Submitter::make(rpc, std::move(key), journal, o.submitter);
@@ -97,16 +103,109 @@ ExecSession::ExecSession(const SessionOptions& o, signer::SecretKey key, int)
         return std::move(*s);
       }()),
       ex(venue, submitter, journal, kill, rpc, o.executor),
-      driver(rpc, ex, tracker_options(o)) {
+      driver(rpc, ex, tracker_options(o)),
+      trips(kill, journal, executor::TripConfig{o.risk.margin_buffer_bps}) {
   if (!o.relays.empty()) {
     relay.emplace(o.relays, signer::SecretKey::generate());  // a fresh searcher (reputation) key per session
     submitter.set_private_sender(executor::relay_sender(*relay));
     ex.set_relay(true);
   }
+  // Fences set before (perpx fence, an earlier session) hold here too.
+  for (const auto& [strategy, mode] : take(journal.fences(), "--journal")) fencing.restore(strategy, mode);
   ex.set_risk(&risk, &fencing);
+  open_oracle(o);
+  ex.set_mark_source([this](std::string_view market, const core::U256& index) -> std::optional<core::U256> {
+    return trips.trades(market) ? trips.mark(market) : std::optional<core::U256>(index);
+  });
+  driver.set_before_head([this](const chain::BlockHeader& head, uint64_t now_ms) { return observe(head, now_ms); });
+  // The state the first order (and every resumed one) is checked against.
+  auto head = chain::resolve_block(rpc, chain::Tag::kLatest);
+  if (!head) fail("--rpc-url: " + chain::describe(head.error()));
+  if (auto t = observe(*head, wall_ms()); !t) fail("trips: " + t.error().message);
   auto r = ex.recover(wall_ms());
   if (!r) fail("recover: " + r.error().message);
   recovered = std::move(*r);
+}
+
+void ExecSession::open_oracle(const SessionOptions& o) {
+  if (o.oracle_feeds.empty()) return;
+  const oracle::OracleConfig cfg = load_oracle_config(o.oracle_config, "");
+  std::map<std::string, int> used;
+  for (const std::string& text : o.oracle_feeds) {
+    const size_t colon = text.find(':');
+    if (colon == std::string::npos || colon == 0)
+      fail("--oracle-feed " + text + ": expected <market>:<feed> (ETH:chainlink:0x..)");
+    Feed f;
+    f.market = text.substr(0, colon);
+    std::string body = text.substr(colon + 1);
+    if (const size_t eq = body.find('='); eq != std::string::npos && eq < body.find(':')) {
+      f.name = body.substr(0, eq);
+      body = body.substr(eq + 1);
+      if (f.name.empty()) fail("--oracle-feed " + text + ": empty name before '='");
+    }
+    if (auto m = venue.market(f.market); !m) fail("--oracle-feed " + text + ": " + m.error().message);
+    else f.market = m->name;  // as orders name it
+    if (body.starts_with("sequencer:")) {
+      f.sequencer = true;
+      f.uptime = take(core::parse_address(body.substr(10)), "--oracle-feed " + text);
+      if (f.name.empty()) f.name = "sequencer";
+    } else {
+      f.spec = open_feeds(rpc, {body}).front().spec;
+      if (f.name.empty()) f.name = body.substr(0, body.find(':'));
+    }
+    if (used[f.market + "/" + f.name]++ > 0) f.name += "-" + std::to_string(used[f.market + "/" + f.name]);
+    if (!f.sequencer) {
+      if (cfg.strict() && !cfg.find(f.name)) fail("--oracle-feed " + text + ": unknown source (not in the config)");
+      f.id = trips.add_source(f.market, f.name, cfg.market_params, cfg.thresholds_for(f.name));
+    }
+    feeds_.push_back(std::move(f));
+  }
+}
+
+executor::ExecResult<void> ExecSession::observe(const chain::BlockHeader& head, uint64_t now_ms) {
+  auto keep = [&](executor::TripResult<std::vector<executor::StateChange>> r) -> executor::ExecResult<void> {
+    if (!r) return std::unexpected(executor::ExecError{executor::ExecErrc::kJournal, r.error().message, 0});
+    tripped.insert(tripped.end(), r->begin(), r->end());
+    return {};
+  };
+  for (Feed& f : feeds_) {
+    if (f.sequencer) {
+      auto st = chain::read_sequencer(rpc, f.uptime, head);
+      if (!st) {
+        std::fprintf(stderr, "perpx: oracle feed %s: %s\n", f.name.c_str(), chain::describe(st.error()).c_str());
+        continue;
+      }
+      if (f.last_status && f.last_status->up == st->up && f.last_status->started_at == st->started_at) continue;
+      f.last_status = *st;
+      trips.on_sequencer(f.market, st->up, static_cast<int64_t>(st->started_at) * oracle::kMicrosPerSecond);
+      continue;
+    }
+    auto sample = chain::read_feed(rpc, f.spec, head);
+    if (!sample) {
+      std::fprintf(stderr, "perpx: oracle feed %s: %s\n", f.name.c_str(), chain::describe(sample.error()).c_str());
+      continue;
+    }
+    // A new round, publish time or price is a new sample; the same one read at a later block is not.
+    if (f.last && f.last->price == sample->price && f.last->conf == sample->conf &&
+        f.last->publish_time == sample->publish_time && f.last->round_id == sample->round_id &&
+        f.last->answered_in_round == sample->answered_in_round && f.last->started_at == sample->started_at)
+      continue;
+    f.last = *sample;
+    auto out = trips.on_sample(f.market, f.id, *sample, now_ms);
+    if (!out && out.error().code != executor::TripErrc::kJournal) {
+      std::fprintf(stderr, "perpx: oracle feed %s: %s\n", f.name.c_str(), out.error().message.c_str());
+      continue;
+    }
+    if (!out) return std::unexpected(executor::ExecError{executor::ExecErrc::kJournal, out.error().message, 0});
+    tripped.insert(tripped.end(), out->changes.begin(), out->changes.end());
+  }
+  auto account = venue.account(submitter.address());
+  if (!account) {
+    std::fprintf(stderr, "perpx: account at block %llu: %s\n", static_cast<unsigned long long>(head.number),
+                 account.error().message.c_str());
+    return {};
+  }
+  return keep(trips.on_account(*account, now_ms));
 }
 
 }  // namespace perpx::app

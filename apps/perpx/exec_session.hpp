@@ -5,8 +5,18 @@
 // submitter (with a relay when one is named), the executor and its head
 // driver, in the order they depend on each other; the object is built in
 // place (its parts refer to each other) and never moves.
-// Construction recovers: every open order of the journal is reconciled with
-// the chain and resumed before anything new is placed.
+// Construction restores the journalled fences, reads the oracle feeds and
+// the account once (the kill switch's trips, executor/trips.hpp), then
+// recovers: every open order of the journal is reconciled with the chain
+// and resumed before anything new is placed.
+// While it follows heads (poll), every head is first seen by the trips:
+// each oracle feed of a traded market read at that head (a new sample goes
+// through the market's sanity pipeline), then the venue account (margin
+// buffer, drawdown from the journalled day start); a change of the trading
+// state is journalled with its cause and applies to the executor's
+// handling of that same head (a withheld reveal) and every order after.
+// A feed or account read that fails is reported on stderr and read again
+// at the next head.
 // Failures throw CliError (one line, no key material).
 #include <memory>
 #include <optional>
@@ -20,6 +30,7 @@
 #include "perpx/executor/journal.hpp"
 #include "perpx/executor/relay.hpp"
 #include "perpx/executor/risk.hpp"
+#include "perpx/executor/trips.hpp"
 #include "perpx/venues/ref_adapter.hpp"
 
 namespace perpx::app {
@@ -33,6 +44,12 @@ struct SessionOptions {
   executor::SubmitterOptions submitter;
   executor::RiskConfig risk = default_risk_config();
   std::optional<uint64_t> confirmations;  // finality by depth; none: the node's tags
+  // Oracle feeds of the traded markets, "<market>:<feed>" with <feed> as
+  // `perpx oracle watch --feed` takes it: [name=]chainlink:<addr> |
+  // [name=]pyth:<addr>:<priceId> | [name=]univ3:<pool>[:invert] | sequencer:<addr>.
+  std::vector<std::string> oracle_feeds;
+  std::string oracle_config;  // TOML thresholds (oracle/config.hpp); empty: the defaults
+  executor::KillSwitchConfig kill;
 
   // Limits a trader starts from (override them in the config file): 100 per
   // order, 1000 per market, 10x, a 5% band around the mark, 10M gross, 5M
@@ -57,10 +74,29 @@ struct ExecSession {
   executor::Submitter submitter;
   executor::Executor ex;
   executor::HeadDriver driver;
+  executor::Trips trips;
   std::vector<executor::OrderUpdate> recovered;  // what construction resumed
+  std::vector<executor::StateChange> tripped;    // every trading-state change the trips made (journalled)
+
+  // One look at the chain: each new head through the trips, then the executor.
+  executor::ExecResult<std::vector<executor::OrderUpdate>> poll(uint64_t now_ms) { return driver.poll(now_ms); }
+  // The trips at `head` (what poll runs before the executor sees a head).
+  executor::ExecResult<void> observe(const chain::BlockHeader& head, uint64_t now_ms);
 
  private:
+  struct Feed {
+    std::string market, name;
+    bool sequencer = false;
+    chain::FeedSpec spec;
+    chain::Address uptime;
+    std::optional<chain::PriceSample> last;
+    std::optional<chain::SequencerStatus> last_status;
+    oracle::SourceId id = 0;
+  };
   ExecSession(const SessionOptions& o, signer::SecretKey key, int);
+  void open_oracle(const SessionOptions& o);
+
+  std::vector<Feed> feeds_;
 };
 
 // ~/.perpx/journal.sqlite when `flag` is empty (the folder made 0700).

@@ -21,8 +21,11 @@ int main(int argc, char** argv) {
   perpx::app::add_venue_commands(app);
   perpx::app::add_hl_commands(app);
   perpx::app::add_executor_commands(app);
+  perpx::app::add_fence_commands(app);
   perpx::app::add_stress_commands(app);
   perpx::app::add_config_commands(app);
+  perpx::app::add_demo_command(app);
+  perpx::app::add_replay_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

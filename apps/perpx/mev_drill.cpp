@@ -107,85 +107,70 @@ struct Seen {
   U256 max_fee, tip;
 };
 
-// The sandwicher: reads the pool, answers each visible placeOrder once.
-class Searcher {
- public:
-  Searcher(chain::RpcClient& c, uint64_t chain_id, signer::SecretKey key, const Address& venue, I256 attack)
-      : rpc_(&c), chain_id_(chain_id), key_(std::move(key)), venue_(venue), attack_(attack) {
-    address_ = signer::address_of(key_);
-    const core::Bytes probe = venues::place_order_call(venues::VenueOrder{});
-    selector_.assign(probe.begin(), probe.begin() + 4);
-  }
-  [[nodiscard]] const Address& address() const noexcept { return address_; }
-  [[nodiscard]] unsigned sandwiches() const noexcept { return sandwiches_; }
-  [[nodiscard]] unsigned looked_at() const noexcept { return looked_at_; }
+}  // namespace
 
-  // Before a block: every new pending placeOrder of someone else gets a front- and a back-run.
-  unsigned scan(const U256& index, uint64_t deadline) {
-    const Json pool = rpc(*rpc_, "txpool_content", Json::array());
-    std::vector<Seen> targets;
-    for (const char* part : {"pending", "queued"}) {
-      if (!pool.contains(part)) continue;
-      for (const auto& [from, by_nonce] : pool[part].items())
-        for (const auto& [nonce, t] : by_nonce.items()) {
-          ++looked_at_;
-          const auto sender = core::parse_address(from);
-          if (sender && *sender == address_) continue;
-          if (!t.contains("to") || t["to"].is_null()) continue;
-          const auto to = core::parse_address(t["to"].get<std::string>());
-          if (!to || *to != venue_) continue;
-          const auto data = core::parse_hex(t.value("input", std::string("0x")));
-          if (!data || data->size() != 4 + 4 * 32 || !std::equal(selector_.begin(), selector_.end(), data->begin())) continue;
-          const auto hash = core::parse_hash32(t["hash"].get<std::string>());
-          if (!hash || answered_.contains(hash->bytes)) continue;
-          const auto size = core::from_be(core::ByteView(data->data() + 36, 32));
-          const auto max_fee = t.contains("maxFeePerGas") ? chain::parse_quantity(t["maxFeePerGas"]) : chain::parse_quantity(t["gasPrice"]);
-          const auto tip = t.contains("maxPriorityFeePerGas") ? chain::parse_quantity(t["maxPriorityFeePerGas"]) : max_fee;
-          if (!size || !max_fee || !tip) continue;
-          targets.push_back({*hash, I256::from_u256(*size), *max_fee, *tip});
-        }
-    }
-    unsigned sent = 0;
-    for (const Seen& s : targets) {
-      answered_.insert(s.hash.bytes);
-      if (s.size.is_zero() || s.max_fee <= U256{1}) continue;
-      const bool buy = !s.size.negative();
-      const I256 front = buy ? attack_ : -attack_;
-      const U256 band = index / U256{50};  // 2%
-      uint64_t nonce = need(rpc_->transaction_count(address_, chain::Tag::kPending), "searcher nonce");
-      send(nonce++, {0, front, buy ? index + band : index - band, deadline}, s.max_fee + kGwei, s.tip + kGwei);
-      const U256 back_fee = s.max_fee - U256{1};
-      send(nonce, {0, -front, buy ? index - band : index + band, deadline}, back_fee, std::min(s.tip, back_fee));
-      ++sandwiches_;
-      ++sent;
-    }
-    return sent;
-  }
+Searcher::Searcher(chain::RpcClient& c, uint64_t chain_id, signer::SecretKey key, const Address& venue, I256 attack)
+    : rpc_(&c), chain_id_(chain_id), key_(std::move(key)), venue_(venue), attack_(attack) {
+  address_ = signer::address_of(key_);
+  const core::Bytes probe = venues::place_order_call(venues::VenueOrder{});
+  selector_.assign(probe.begin(), probe.begin() + 4);
+}
 
- private:
-  void send(uint64_t nonce, const venues::VenueOrder& o, const U256& max_fee, const U256& tip) {
-    signer::Txn t;
-    t.chain_id = U256{chain_id_};
-    t.nonce = nonce;
-    t.max_fee_per_gas = max_fee;
-    t.max_priority_fee_per_gas = tip;
-    t.gas_limit = kSearcherGas;
-    t.to = venue_;
-    t.data = venues::place_order_call(o);
-    signer::sign_and_encode(raw_, scratch_, t, key_);
-    rpc(*rpc_, "eth_sendRawTransaction", Json::array({core::to_hex(raw_)}));
+unsigned Searcher::scan(const U256& index, uint64_t deadline) {
+  const Json pool = rpc(*rpc_, "txpool_content", Json::array());
+  std::vector<Seen> targets;
+  for (const char* part : {"pending", "queued"}) {
+    if (!pool.contains(part)) continue;
+    for (const auto& [from, by_nonce] : pool[part].items())
+      for (const auto& [nonce, t] : by_nonce.items()) {
+        ++looked_at_;
+        const auto sender = core::parse_address(from);
+        if (sender && *sender == address_) continue;
+        if (!t.contains("to") || t["to"].is_null()) continue;
+        const auto to = core::parse_address(t["to"].get<std::string>());
+        if (!to || *to != venue_) continue;
+        const auto data = core::parse_hex(t.value("input", std::string("0x")));
+        if (!data || data->size() != 4 + 4 * 32 || !std::equal(selector_.begin(), selector_.end(), data->begin())) continue;
+        const auto hash = core::parse_hash32(t["hash"].get<std::string>());
+        if (!hash || answered_.contains(hash->bytes)) continue;
+        const auto size = core::from_be(core::ByteView(data->data() + 36, 32));
+        const auto max_fee = t.contains("maxFeePerGas") ? chain::parse_quantity(t["maxFeePerGas"]) : chain::parse_quantity(t["gasPrice"]);
+        const auto tip = t.contains("maxPriorityFeePerGas") ? chain::parse_quantity(t["maxPriorityFeePerGas"]) : max_fee;
+        if (!size || !max_fee || !tip) continue;
+        targets.push_back({*hash, I256::from_u256(*size), *max_fee, *tip});
+      }
   }
+  unsigned sent = 0;
+  for (const Seen& s : targets) {
+    answered_.insert(s.hash.bytes);
+    if (s.size.is_zero() || s.max_fee <= U256{1}) continue;
+    const bool buy = !s.size.negative();
+    const I256 front = buy ? attack_ : -attack_;
+    const U256 band = index / U256{50};  // 2%
+    uint64_t nonce = need(rpc_->transaction_count(address_, chain::Tag::kPending), "searcher nonce");
+    send(nonce++, {0, front, buy ? index + band : index - band, deadline}, s.max_fee + kGwei, s.tip + kGwei);
+    const U256 back_fee = s.max_fee - U256{1};
+    send(nonce, {0, -front, buy ? index - band : index + band, deadline}, back_fee, std::min(s.tip, back_fee));
+    ++sandwiches_;
+    ++sent;
+  }
+  return sent;
+}
 
-  chain::RpcClient* rpc_;
-  uint64_t chain_id_;
-  signer::SecretKey key_;
-  Address venue_, address_;
-  I256 attack_;
-  std::vector<uint8_t> selector_;
-  std::set<std::array<uint8_t, 32>> answered_;
-  unsigned sandwiches_ = 0, looked_at_ = 0;
-  core::Bytes raw_, scratch_;
-};
+void Searcher::send(uint64_t nonce, const venues::VenueOrder& o, const U256& max_fee, const U256& tip) {
+  signer::Txn t;
+  t.chain_id = U256{chain_id_};
+  t.nonce = nonce;
+  t.max_fee_per_gas = max_fee;
+  t.max_priority_fee_per_gas = tip;
+  t.gas_limit = kSearcherGas;
+  t.to = venue_;
+  t.data = venues::place_order_call(o);
+  signer::sign_and_encode(raw_, scratch_, t, key_);
+  rpc(*rpc_, "eth_sendRawTransaction", Json::array({core::to_hex(raw_)}));
+}
+
+namespace {
 
 bool final_state(const std::string& s) {
   return s == "included" || s == "finalized" || s == "rejected" || s == "failed" || s == "cancelled";
@@ -362,6 +347,7 @@ void add_mev_drill_command(CLI::App& grp) {
   auto o = std::make_shared<MevOptions>();
   auto json = std::make_shared<bool>(false);
   auto* c = grp.add_subcommand("mev", "a searcher sandwiches visible orders; the same orders by each path on a local chain");
+  add_ops_options(c);
   c->add_flag("--json", *json, "JSON lines, the last one the summary (the default without a terminal)");
   c->add_option("--orders", o->orders, "victim orders per path")->check(CLI::Range(1u, 50u));
   c->add_option("--victim-eth", o->victim_eth, "each victim buy, ETH")->check(CLI::Range(1u, 300u));

@@ -300,6 +300,7 @@ void drill(const DrillOptions& o) {
 void add_oracle_drill_command(CLI::App& grp) {
   auto o = std::make_shared<DrillOptions>();
   auto* c = grp.add_subcommand("oracle", "oracle incidents (DAI spike, LUNA floor, Mango pump, stale feed, sequencer outage) on a local chain");
+  add_ops_options(c);
   c->add_flag("--json", o->json, "JSON lines, the last one the summary");
   c->add_option("--report", o->report, "where to write the HTML report (default: a temporary folder)");
   c->add_option("--db", o->db, "where to write the audit database (default: beside the report)");

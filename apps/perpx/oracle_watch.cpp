@@ -208,6 +208,7 @@ void watch(const OracleWatchOptions& o) {
 void add_oracle_watch_command(CLI::App& grp) {
   auto o = std::make_shared<OracleWatchOptions>();
   auto* c = grp.add_subcommand("watch", "run the oracle pipeline live on feeds read at every new block, until interrupted");
+  add_ops_options(c);
   c->add_option("--rpc-url", o->rpc_url, "HTTP JSON-RPC endpoint")->envname("ETH_RPC_URL");
   c->add_option("--feed", o->feeds,
                 "[name=]chainlink:<addr> | pyth:<addr>:<priceId> | univ3:<pool>[:invert] | sequencer:<addr> (repeatable)")

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "perpx/core/metrics.hpp"
+
 namespace perpx::chain {
 
 std::string_view describe(HeadErrc e) noexcept {
@@ -107,6 +109,8 @@ HeadResult<bool> HeadTracker::adopt(const BlockHeader& head) {
   const BlockNum ancestor = branch_.back().number - 1;
   if (const uint64_t depth = tip_ - ancestor; depth > 0) {
     if (finalized_ && ancestor < *finalized_) sink_(FinalityViolation{ancestor, *finalized_});
+    static core::Counter& reorgs = core::default_registry().counter("perpx_reorgs_total", "Reorgs seen by the head tracker.");
+    reorgs.inc();  // before the sink: whoever hears of the reorg finds it counted
     sink_(Reorg{depth, ancestor, at(tip_)->hash, head.hash});
     tip_ = ancestor;
     count_ -= depth;

@@ -4,6 +4,7 @@
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 // Boost comes in through an imported target (a system include directory), so
@@ -15,10 +16,14 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <charconv>
 #include <deque>
 #include <map>
+#include <optional>
 #include <random>
+#include <span>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
@@ -43,6 +48,41 @@ using core::Json;
 // Ids of our own requests (eth_subscribe after a reconnect) start here, far
 // above the ids an RpcClient counts up from 1.
 constexpr uint64_t kInternalIdBase = uint64_t{1} << 62;
+
+// Direct path (see the header): a request body up to this size is written
+// with one send() (far below any socket send buffer, so it never blocks);
+// a larger one goes through Asio's queued write.
+constexpr size_t kDirectWriteMax = 4096;
+// How much of the socket the direct path peeks at to see a whole reply frame;
+// a longer reply is read by Asio (one read, then the direct path again).
+constexpr size_t kPeekBytes = 16 * 1024;
+
+// What the first frame waiting in the socket is, from its header (RFC 6455
+// section 5.2; a server's frames are never masked).
+enum class Peeked {
+  kWhole,       // exactly one whole unfragmented text/binary frame: safe to read without waiting
+  kIncomplete,  // a data frame not all here yet (or longer than the peek), a first fragment, EOF, a socket error
+  kOther,       // a control or continuation frame, a masked or reserved-bit frame, or more than one frame
+};
+Peeked classify_peek(std::span<const unsigned char> b) {
+  if (b.size() < 2) return Peeked::kIncomplete;
+  const unsigned op = b[0] & 0x0fu;
+  if ((b[0] & 0x70u) != 0 || (op != 1 && op != 2) || (b[1] & 0x80u) != 0) return Peeked::kOther;
+  // The first fragment of a message (Beast servers fragment long ones): the
+  // rest is read by Asio, like a frame not all here yet.
+  if ((b[0] & 0x80u) == 0) return Peeked::kIncomplete;
+  uint64_t len = b[1] & 0x7fu;
+  size_t head = 2;
+  if (len >= 126) {
+    const size_t ext = len == 126 ? 2 : 8;
+    if (b.size() < 2 + ext) return Peeked::kIncomplete;
+    len = 0;
+    for (size_t i = 0; i < ext; ++i) len = (len << 8) | b[2 + i];
+    head += ext;
+  }
+  if (len > b.size() - head) return Peeked::kIncomplete;
+  return len == b.size() - head ? Peeked::kWhole : Peeked::kOther;
+}
 
 struct ParsedUrl {
   bool tls = false;
@@ -194,6 +234,8 @@ struct WsClient::Impl {
     is_connected = false;
     outq.clear();
     writing = false;
+    reading = false;
+    direct = false;
   }
 
   void set_tcp_options(int fd) {
@@ -277,7 +319,16 @@ struct WsClient::Impl {
     ever_connected = true;
     retries = 0;
     ++stats.connects;
-    start_read(generation);
+    // Direct mode until something needs a read kept pending (see the header).
+    // The socket is non-blocking for the synchronous Beast calls too, so that
+    // none of them can wait without a bound (a failing stream's teardown
+    // reads until EOF).
+    direct = false;
+    if (plain && subs.empty() && !subscribing) {
+      beast::get_lowest_layer(*plain).socket().non_blocking(true, ec);
+      direct = !ec;
+    }
+    if (!direct) start_read(generation);
     if (reconnecting) {
       for (auto& [id, sub] : subs) {
         const uint64_t wire = next_internal_id++;
@@ -298,17 +349,79 @@ struct WsClient::Impl {
     ++retries;
   }
 
+  // One message read by Asio. In direct mode the read is not renewed (the
+  // next wait is the caller's own poll()); otherwise one read stays pending.
   void start_read(uint64_t gen) {
+    reading = true;
     with_ws([&](auto& ws) {
       ws.async_read(buffer, [this, gen](boost::system::error_code ec, size_t) {
         if (gen != generation) return;
+        reading = false;
         if (ec) return lost(ec);
         quickack();
         on_message(beast::buffers_to_string(buffer.data()));
         buffer.consume(buffer.size());
-        if (gen == generation && is_connected) start_read(gen);
+        if (gen == generation && is_connected && !direct) start_read(gen);
       });
     });
+  }
+
+  // Leaves direct mode for the rest of this connection: from now on a read
+  // stays pending (Beast may hold bytes the socket no longer shows).
+  void leave_direct() {
+    if (!direct) return;
+    direct = false;
+    if (is_connected && !reading) start_read(generation);
+  }
+
+  int plain_fd() { return beast::get_lowest_layer(*plain).socket().native_handle(); }
+
+  enum class Step { kTimeout, kRead, kLeft };
+  // Direct mode: waits on the caller's thread (ppoll, no Asio) until the
+  // socket is readable or the deadline, then reads one message. kRead: one
+  // message handled (or the connection lost); kLeft: direct mode ended, the
+  // caller goes on with run_until; kTimeout: nothing arrived in time.
+  Step direct_step(Clock::time_point deadline) {
+    const int fd = plain_fd();
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now());
+      if (left.count() <= 0) return Step::kTimeout;
+      pollfd p{fd, POLLIN, 0};
+      const timespec ts{static_cast<time_t>(left.count() / 1'000'000'000), static_cast<long>(left.count() % 1'000'000'000)};
+      const int r = ::ppoll(&p, 1, &ts, nullptr);
+      if (r > 0) break;
+      if (r == 0) return Step::kTimeout;
+      if (errno != EINTR) break;  // let the read below find the error
+    }
+    const ssize_t n = ::recv(fd, peek.data(), peek.size(), MSG_PEEK | MSG_DONTWAIT);
+    Peeked what = n > 0 ? classify_peek(std::span(peek.data(), static_cast<size_t>(n))) : Peeked::kIncomplete;
+    if (what == Peeked::kWhole && static_cast<size_t>(n) == peek.size()) what = Peeked::kIncomplete;  // more may follow
+    if (what == Peeked::kOther) {
+      leave_direct();
+      return Step::kLeft;
+    }
+    if (what == Peeked::kIncomplete) {
+      // The rest of a long reply, EOF or an error: one read by Asio, bounded
+      // by the deadline; if it is still going then, it stays pending.
+      start_read(generation);
+      if (!run_until([&] { return !reading; }, deadline)) {
+        direct = false;
+        return Step::kTimeout;
+      }
+      return Step::kRead;
+    }
+    // The whole frame is in the socket: Beast reads it without waiting.
+    boost::system::error_code ec;
+    plain->read(buffer, ec);
+    if (ec) {
+      lost(ec);
+      return Step::kRead;
+    }
+    quickack();
+    ++stats.direct_replies;
+    on_message(beast::buffers_to_string(buffer.data()));
+    buffer.consume(buffer.size());
+    return Step::kRead;
   }
 
   void send(std::string body) {
@@ -477,11 +590,43 @@ struct WsClient::Impl {
     w.ids = std::move(ids);
     w.is_send = is_send;
     waiter = &w;
-    send(std::string(body));
-    if (!run_until([&] { return w.done; }, deadline)) {
+    auto timed_out = [&] {
       waiter = nullptr;
       return std::unexpected(make_error(RpcErrc::kTimeout, is_send ? ErrorClass::kOutcomeUnknown : ErrorClass::kRetryable,
                                         "", "no reply within " + std::to_string(timeout.count()) + " ms"));
+    };
+    if (direct && (writing || !outq.empty() || subscribing)) leave_direct();
+    if (!direct) {
+      send(std::string(body));
+      if (!run_until([&] { return w.done; }, deadline)) return timed_out();
+      return std::move(w.reply);
+    }
+    if (body.size() <= kDirectWriteMax) {
+      boost::system::error_code ec;
+      plain->write(asio::buffer(body.data(), body.size()), ec);
+      if (ec) {
+        lost(ec);
+        return std::move(w.reply);
+      }
+    } else {
+      send(std::string(body));
+      if (!run_until([&] { return !writing || w.done; }, deadline)) {
+        leave_direct();
+        return timed_out();
+      }
+    }
+    while (!w.done) {
+      switch (direct_step(deadline)) {
+        case Step::kRead:
+          break;
+        case Step::kTimeout:
+          // A late reply may still come: from now on a read stays pending.
+          leave_direct();
+          return timed_out();
+        case Step::kLeft:
+          if (!run_until([&] { return w.done; }, deadline)) return timed_out();
+          break;
+      }
     }
     return std::move(w.reply);
   }
@@ -503,7 +648,11 @@ struct WsClient::Impl {
 
   RpcResult<SubId> subscribe(Sub sub) {
     const uint64_t wire = next_internal_id++;
+    // Notifications may come at any time from now on: keep a read pending.
+    leave_direct();
+    subscribing = true;
     auto r = call("eth_subscribe", subscribe_body(wire, sub));
+    subscribing = false;
     if (!r) return std::unexpected(r.error());
     if (!r->is_string())
       return std::unexpected(make_error(RpcErrc::kBadResult, ErrorClass::kNonRetryable, "eth_subscribe",
@@ -527,6 +676,10 @@ struct WsClient::Impl {
   beast::flat_buffer buffer;
   std::deque<std::string> outq;
   bool writing = false;
+  bool reading = false;      // an Asio read is pending
+  bool direct = false;       // direct mode on this connection (see the header)
+  bool subscribing = false;  // an eth_subscribe is in flight
+  std::array<unsigned char, kPeekBytes> peek{};
   bool is_connected = false;
   bool ever_connected = false;
   uint64_t generation = 0;
@@ -590,7 +743,10 @@ size_t WsClient::poll(std::chrono::milliseconds max_wait) {
     const auto now = Clock::now();
     if (now >= deadline) break;
     if (m.is_connected) {
-      m.run_until([&] { return !m.events.empty(); }, deadline);
+      if (m.direct)
+        m.direct_step(deadline);  // a stray message, or the drop it sees
+      else
+        m.run_until([&] { return !m.events.empty(); }, deadline);
       continue;
     }
     if (m.ever_connected && !m.options.reconnect) break;

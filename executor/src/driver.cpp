@@ -11,7 +11,11 @@ ExecResult<std::vector<OrderUpdate>> HeadDriver::drain(uint64_t now_ms) {
     const chain::HeadEvent e = std::move(queue_.front());
     queue_.pop_front();
     ExecResult<std::vector<OrderUpdate>> r = std::vector<OrderUpdate>{};
-    if (const auto* a = std::get_if<chain::Advance>(&e)) r = ex_->on_head(a->header, now_ms);
+    if (const auto* a = std::get_if<chain::Advance>(&e)) {
+      if (before_head_)
+        if (auto h = before_head_(a->header, now_ms); !h) return std::unexpected(h.error());
+      r = ex_->on_head(a->header, now_ms);
+    }
     else if (const auto* g = std::get_if<chain::Reorg>(&e)) {
       ++reorgs_;
       r = ex_->on_reorg(g->unwind_to, now_ms);

@@ -1,10 +1,12 @@
 #include "perpx/executor/executor.hpp"
 
+#include <chrono>
 #include <random>
 
 #include "perpx/core/hex.hpp"
 #include "perpx/core/json.hpp"
 #include "perpx/signer/txn.hpp"
+#include "exec_metrics.hpp"
 
 namespace perpx::executor {
 
@@ -112,6 +114,7 @@ void Executor::set_state(int64_t id, Live& l, std::string state, std::string det
                          std::vector<OrderUpdate>* out) {
   (void)journal_->set_order_state(id, state, detail, now_ms);
   l.state = state;
+  metrics::order_state(l.state, l.path);
   if (out) out->push_back(OrderUpdate{id, l.order.client_id, std::move(state), std::move(detail)});
 }
 
@@ -129,6 +132,7 @@ core::U256 Executor::notional_wei(const Order& o, const std::optional<VenueMarke
 }
 
 ExecResult<int64_t> Executor::place(const Order& o, uint64_t now_ms) {
+  const auto t0 = std::chrono::steady_clock::now();  // tick to wire: to the first transaction sent
   if (o.size.is_zero() || o.limit_price.is_zero())
     return std::unexpected(ExecError{ExecErrc::kInvalid, "size and limit price must be above zero", 0});
   if (o.client_id.empty()) return std::unexpected(ExecError{ExecErrc::kInvalid, "an order needs a client order id", 0});
@@ -150,6 +154,7 @@ ExecResult<int64_t> Executor::place(const Order& o, uint64_t now_ms) {
   l.order = std::move(canon);
   l.state = "new";
   if (auto r = route(*id, l, now_ms); !r) return std::unexpected(r.error());
+  metrics::tick_to_wire(std::chrono::steady_clock::now() - t0);
   if (!final_state(l.state)) live_[*id] = std::move(l);
   return *id;
 }
@@ -157,11 +162,20 @@ ExecResult<int64_t> Executor::place(const Order& o, uint64_t now_ms) {
 ExecResult<void> Executor::route(int64_t id, Live& l, uint64_t now_ms) {
   const Order& o = l.order;
   // 2. the kill switch, then the risk gate
-  if (!kill_->allows(o.reduce_only))
-    return std::unexpected(reject(id, l, ExecErrc::kHalted,
-                                  std::string("trading is ") + std::string(trading_state_name(kill_->state())) +
-                                      (o.reduce_only ? "" : "; only reduce-only orders pass while reducing"),
-                                  now_ms));
+  if (!kill_->allows(o.reduce_only)) {
+    const DenyReason why = kill_->state() == TradingState::kHalted ? DenyReason::kHalted : DenyReason::kReducing;
+    set_state(id, l, "rejected",
+              facts_json({{"code", describe(ExecErrc::kHalted)},
+                          {"reason", deny_reason_name(why)},
+                          {"why", std::string("trading is ") + std::string(trading_state_name(kill_->state())) +
+                                      (o.reduce_only ? "" : "; only reduce-only orders pass while reducing")}})
+                  .dump(),
+              now_ms, nullptr);
+    return std::unexpected(ExecError{ExecErrc::kHalted,
+                                     std::string(deny_reason_name(why)) + ": trading is " +
+                                         std::string(trading_state_name(kill_->state())),
+                                     id});
+  }
   auto m = venue_->market(o.market);
   if (!m) return std::unexpected(reject(id, l, ExecErrc::kVenue, m.error().message, now_ms));
   l.market = m->id;
@@ -199,6 +213,7 @@ ExecResult<void> Executor::route(int64_t id, Live& l, uint64_t now_ms) {
     }
   }
   (void)journal_->set_order_state(id, "routed", choice->reasons, now_ms);
+  metrics::order_state("routed", l.path);
   // 5. the first step
   ExecResult<chain::Hash32> sent = std::unexpected(ExecError{});
   switch (l.path) {
@@ -241,7 +256,7 @@ std::expected<std::optional<Approved>, std::string> Executor::check_risk(const L
                                                                          const VenueProjection& p, uint64_t now_ms) {
   if (!risk_ || !fencing_) return std::optional<Approved>{};
   auto mark_of = [&](const VenueMarket& vm) -> std::optional<core::U256> {
-    return marks_ ? marks_(vm.name) : std::optional<core::U256>(vm.index);
+    return marks_ ? marks_(vm.name, vm.index) : std::optional<core::U256>(vm.index);
   };
   std::vector<MarketView> markets{MarketView{m.name, mark_of(m), m.max_leverage, m.mm_fraction}};
   for (const PositionView& pos : p.before.positions) {
@@ -250,18 +265,16 @@ std::expected<std::optional<Approved>, std::string> Executor::check_risk(const L
     if (!vm) return std::unexpected("market " + pos.market + ": " + vm.error().message);
     markets.push_back(MarketView{vm->name, mark_of(*vm), vm->max_leverage, vm->mm_fraction});
   }
-  // The daily loss from the first equity seen this UTC day.
-  const uint64_t day = now_ms / 86'400'000;
-  if (day != day_ || !day_start_equity_) {
-    day_ = day;
-    day_start_equity_ = p.before.equity;
-  }
+  // The daily loss from the first equity seen this UTC day (journalled: a
+  // restart keeps the day's start; the drawdown trip reads the same figure).
+  auto start = journal_->day_start_equity(now_ms / 86'400'000, p.before.equity, now_ms);
+  if (!start) return std::unexpected("journal: " + start.error().message);
   AccountView account;
   account.venue = std::string(venue_->name());
   account.equity = p.before.equity;
   account.maintenance_margin = p.before.maintenance_margin;
   account.positions = p.before.positions;
-  account.day_realized_pnl = p.before.equity - *day_start_equity_;  // realised and unrealised together
+  account.day_realized_pnl = p.before.equity - *start;  // realised and unrealised together
   const RiskInputs in{account, markets, Projection{p.after.equity, p.after.maintenance_margin}, kill_->state(), now_ms};
   auto r = risk_->check(l.order, in, *fencing_);
   if (!r) return std::unexpected(std::string(deny_reason_name(r.error().reason)) + ": " + r.error().detail);
@@ -368,7 +381,7 @@ void Executor::handle(const TxEvent& e, uint64_t now_ms, std::vector<OrderUpdate
       (void)journal_->set_order_state(id, l.state, facts_json({{"fell_back_to_public", hash}}).dump(), now_ms);
       break;
     case TxEventKind::kFailed:
-      set_state(id, l, "failed", facts_json({{"step", e.step}, {"why", "nonce used elsewhere"}}).dump(), now_ms, &out);
+      set_state(id, l, "failed", facts_json({{"step", e.step}, {"why", "its transaction cannot land: the nonce was used elsewhere, or cancelled to fill a gap"}}).dump(), now_ms, &out);
       break;
   }
   if (final_state(l.state)) live_.erase(it);
@@ -387,7 +400,17 @@ void Executor::advance(const chain::BlockHeader& head, uint64_t now_ms, std::vec
   for (auto it = live_.begin(); it != live_.end();) {
     const int64_t id = it->first;
     Live& l = it->second;
-    if (l.state == "committed") {
+    if (l.state == "committed" && !kill_->allows(l.order.reduce_only)) {
+      // The kill switch moved after the commit (at this event or before):
+      // the reveal is the order reaching the venue, so it is checked as a
+      // new order would be, and the commitment is left to expire.
+      set_state(id, l, "cancelled",
+                facts_json({{"why", "reveal withheld: trading is " + std::string(trading_state_name(kill_->state()))},
+                            {"reason", deny_reason_name(kill_->state() == TradingState::kHalted ? DenyReason::kHalted
+                                                                                                  : DenyReason::kReducing)}})
+                    .dump(),
+                now_ms, &out);
+    } else if (l.state == "committed") {
       const chain::BlockNum first = l.step_block + std::max(t.min_reveal_delay, options_.reveal_depth);
       const chain::BlockNum last = l.step_block + t.max_reveal_delay;
       // The reveal is mined in a later block than this head: it must land in [first, last].
@@ -450,7 +473,9 @@ ExecResult<std::vector<OrderUpdate>> Executor::on_reorg(chain::BlockNum unwind_t
 
 ExecResult<std::vector<OrderUpdate>> Executor::on_finalized(chain::BlockNum block, uint64_t now_ms) {
   std::vector<OrderUpdate> out;
-  for (const TxEvent& e : submitter_->on_finalized(block, now_ms).events) handle(e, now_ms, out);
+  auto r = submitter_->on_finalized(block, now_ms);
+  if (!r) return std::unexpected(ExecError{ExecErrc::kSubmit, r.error().message, 0});
+  for (const TxEvent& e : r->events) handle(e, now_ms, out);
   // Fills from before a restart (the submitter no longer tracks them).
   for (auto it = live_.begin(); it != live_.end();) {
     Live& l = it->second;

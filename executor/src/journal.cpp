@@ -3,12 +3,16 @@
 #include <sqlite3.h>
 
 #include "perpx/core/hex.hpp"
+#include "perpx/core/json.hpp"
+#include "exec_metrics.hpp"
 
 namespace perpx::executor {
 
 namespace {
 
-constexpr int kSchemaVersion = 2;
+// 3: fences and day_equity (v2 files gain both tables on open; nothing else changes).
+constexpr int kSchemaVersion = 3;
+constexpr int kOldestReadable = 2;
 
 constexpr const char* kSchema = R"(
 CREATE TABLE IF NOT EXISTS orders (
@@ -33,6 +37,12 @@ CREATE TABLE IF NOT EXISTS order_facts (
 CREATE TABLE IF NOT EXISTS trading_state (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL, from_state TEXT NOT NULL,
   to_state TEXT NOT NULL, cause TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS fences (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL, strategy TEXT NOT NULL,
+  from_mode TEXT NOT NULL, to_mode TEXT NOT NULL, reason TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS fences_by_strategy ON fences(strategy, seq);
+CREATE TABLE IF NOT EXISTS day_equity (
+  day INTEGER PRIMARY KEY, equity TEXT NOT NULL, time_ms INTEGER NOT NULL);
 )";
 
 constexpr const char* kOrderColumns =
@@ -89,9 +99,10 @@ JournalResult<Journal> Journal::open(const std::filesystem::path& path) {
       return std::unexpected(JournalError{JournalErrc::kOpen, path.string() + ": not a database: " + db->error()});
     v = version->i64(0);
   }
-  if (v != 0 && v != kSchemaVersion)
+  if (v != 0 && (v < kOldestReadable || v > kSchemaVersion))
     return std::unexpected(JournalError{JournalErrc::kOpen, path.string() + ": journal schema version " +
                                                                 std::to_string(v) + ", this perpx reads " +
+                                                                std::to_string(kOldestReadable) + " to " +
                                                                 std::to_string(kSchemaVersion)});
   store::Txn t(*db);
   if (auto r = t.begin(); !r) return std::unexpected(JournalError{JournalErrc::kOpen, path.string() + ": " + r.error()});
@@ -284,7 +295,9 @@ JournalResult<std::vector<TxnRecord>> Journal::read_txns(const char* where, int6
 JournalResult<std::vector<TxnRecord>> Journal::txns(int64_t order_id) { return read_txns("order_id = ?", order_id); }
 
 JournalResult<std::vector<TxnRecord>> Journal::unfinished_txns() {
-  return read_txns("state IN ('signed', 'sent', 'outcome_unknown')", -1);
+  return read_txns("state IN ('signed', 'sent', 'outcome_unknown') OR (state = 'included' AND order_id IN "
+                   "(SELECT id FROM orders WHERE state NOT IN ('finalized', 'filled', 'rejected', 'failed', 'cancelled')))",
+                   -1);
 }
 
 JournalResult<void> Journal::set_fact(int64_t order_id, std::string_view key, std::string_view value) {
@@ -320,16 +333,89 @@ JournalResult<void> Journal::add_state_change(const StateChange& c) {
   s->bind(4, trip_cause_name(c.cause));
   s->bind(5, std::string_view(c.detail));
   if (!s->run()) return std::unexpected(io("trading state"));
+  metrics::trading_state(c.to);
   return {};
 }
 
 JournalResult<TradingState> Journal::trading_state() {
   auto s = db_.prepare("SELECT to_state FROM trading_state ORDER BY seq DESC LIMIT 1");
   if (!s) return std::unexpected(io("trading state"));
-  if (s->step() != SQLITE_ROW) return TradingState::kActive;
+  if (s->step() != SQLITE_ROW) {
+    metrics::trading_state(TradingState::kActive);
+    return TradingState::kActive;
+  }
   auto t = parse_trading_state(s->text(0));
   if (!t) return std::unexpected(JournalError{JournalErrc::kIo, path().string() + ": unknown trading state " + s->text(0)});
+  metrics::trading_state(*t);
   return *t;
+}
+
+JournalResult<void> Journal::add_fence_change(const FenceRecord& r) {
+  auto s = db_.prepare("INSERT INTO fences(time_ms, strategy, from_mode, to_mode, reason) VALUES(?,?,?,?,?)");
+  if (!s) return std::unexpected(io("fence"));
+  s->bind(1, i64(r.time_ms));
+  s->bind(2, std::string_view(r.strategy));
+  // "" (not a null view, which binds NULL) for "not fenced".
+  s->bind(3, r.from ? fence_mode_name(*r.from) : std::string_view(""));
+  s->bind(4, r.to ? fence_mode_name(*r.to) : std::string_view(""));
+  s->bind(5, std::string_view(r.reason));
+  if (!s->run()) return std::unexpected(io("fence " + r.strategy));
+  return {};
+}
+
+JournalResult<std::vector<FenceRecord>> Journal::fence_changes() {
+  auto s = db_.prepare("SELECT time_ms, strategy, from_mode, to_mode, reason FROM fences ORDER BY seq");
+  if (!s) return std::unexpected(io("read fences"));
+  std::vector<FenceRecord> out;
+  while (s->step() == SQLITE_ROW) {
+    FenceRecord r;
+    r.time_ms = static_cast<uint64_t>(s->i64(0));
+    r.strategy = s->text(1);
+    const std::string from = s->text(2), to = s->text(3);
+    if (!from.empty()) r.from = parse_fence_mode(from);
+    if (!to.empty()) r.to = parse_fence_mode(to);
+    if ((!from.empty() && !r.from) || (!to.empty() && !r.to))
+      return std::unexpected(JournalError{JournalErrc::kIo, path().string() + ": unknown fence mode in row of " + r.strategy});
+    r.reason = s->text(4);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+JournalResult<std::map<std::string, FenceMode, std::less<>>> Journal::fences() {
+  auto changes = fence_changes();
+  if (!changes) return std::unexpected(changes.error());
+  std::map<std::string, FenceMode, std::less<>> out;
+  for (const FenceRecord& r : *changes) {
+    if (r.to) out[r.strategy] = *r.to;
+    else out.erase(r.strategy);
+  }
+  return out;
+}
+
+JournalResult<core::I256> Journal::day_start_equity(uint64_t day, const core::I256& equity_now, uint64_t time_ms) {
+  // Read first: a day's start is written once, and a write costs a sync.
+  for (int pass = 0; pass < 2; ++pass) {
+    auto s = db_.prepare("SELECT equity FROM day_equity WHERE day = ?");
+    if (!s) return std::unexpected(io("day equity"));
+    s->bind(1, i64(day));
+    if (s->step() == SQLITE_ROW) {
+      auto e = core::parse_i256(core::Json(s->text(0)));
+      if (!e)
+        return std::unexpected(JournalError{JournalErrc::kIo, path().string() + ": corrupt day equity of day " +
+                                                                 std::to_string(day)});
+      return *e;
+    }
+    if (pass == 1) break;
+    auto w = db_.prepare("INSERT INTO day_equity(day, equity, time_ms) VALUES(?,?,?) ON CONFLICT(day) DO NOTHING");
+    if (!w) return std::unexpected(io("day equity"));
+    w->bind(1, i64(day));
+    const std::string text = core::to_decimal(equity_now);
+    w->bind(2, std::string_view(text));
+    w->bind(3, i64(time_ms));
+    if (!w->run()) return std::unexpected(io("day equity"));
+  }
+  return std::unexpected(io("day equity"));
 }
 
 }  // namespace perpx::executor

@@ -97,6 +97,15 @@ std::vector<uint64_t> NonceManager::unwound(chain::BlockNum unwind_to) {
   return out;
 }
 
+std::expected<void, NonceErrc> NonceManager::not_included(uint64_t nonce) {
+  auto it = slots_.find(nonce);
+  if (it == slots_.end() || it->second.state != NonceState::kIncluded) return std::unexpected(NonceErrc::kWrongState);
+  it->second.state = NonceState::kSent;
+  it->second.block_num = 0;
+  it->second.block_hash = {};
+  return {};
+}
+
 void NonceManager::finalized(chain::BlockNum block) {
   // Only a prefix can go: a slot above a live one still matters for gaps.
   for (auto it = slots_.begin(); it != slots_.end();) {

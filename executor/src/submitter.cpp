@@ -5,6 +5,7 @@
 #include "perpx/core/hex.hpp"
 #include "perpx/core/keccak.hpp"
 #include "perpx/signer/txn.hpp"
+#include "exec_metrics.hpp"
 
 namespace perpx::executor {
 
@@ -148,6 +149,16 @@ SubmitResult<chain::Hash32> Submitter::submit(const SubmitRequest& req, uint64_t
   p.quote = *q;
   p.sent_at = head_;
   auto hash = sign_journal_send(p, *q, now_ms);
+  if (!hash && hash.error().code == SubmitErrc::kRefused && hash.error().rpc &&
+      hash.error().rpc->code == chain::RpcErrc::kNonceTooLow) {
+    // Another sender with this key (or a send whose reply we lost) took the
+    // nonce: the chain's counts are the truth. Once, at the nonce after them
+    // (the refused txn is journalled failed and cannot execute).
+    (void)nonces_.release(p.nonce);
+    if (auto r = sync_nonces(); !r) return std::unexpected(r.error());
+    p.nonce = nonces_.reserve();
+    hash = sign_journal_send(p, *q, now_ms);
+  }
   if (!hash) {
     if (hash.error().code == SubmitErrc::kRefused || hash.error().code == SubmitErrc::kJournal)
       (void)nonces_.release(p.nonce);
@@ -159,6 +170,79 @@ SubmitResult<chain::Hash32> Submitter::submit(const SubmitRequest& req, uint64_t
   p.raw = raw_;
   pending_[p.nonce] = std::move(p);
   return *hash;
+}
+
+SubmitResult<void> Submitter::sync_nonces() {
+  auto latest = rpc_->transaction_count(address_, chain::Tag::kLatest);
+  if (!latest) return std::unexpected(rpc_error("nonce", latest.error()));
+  auto pending = rpc_->transaction_count(address_, chain::Tag::kPending);
+  if (!pending) return std::unexpected(rpc_error("nonce", pending.error()));
+  // Ours among the slots made external are reconciled by hash at the next head.
+  (void)nonces_.sync(*latest, *pending);
+  return {};
+}
+
+SubmitResult<Submitter::GapFill> Submitter::fill_gap(std::map<uint64_t, Pending>::iterator it, const chain::BlockHeader& head,
+                                       uint64_t now_ms, Reconciled& out) {
+  Pending& p = it->second;
+  // 1. The journalled bytes again: the same hash, so it lands at most once.
+  auto sent = rpc_->send_raw_transaction(p.raw);
+  // The node had it after all (it hides transactions it cannot execute
+  // yet: queued behind a gap, or priced under the base fee): no gap here.
+  if (!sent && sent.error().code == chain::RpcErrc::kAlreadyKnown) return GapFill::kKnown;
+  // Refused for its price (under the base fee, or a same-nonce one pays
+  // more): the escalation below replaces it at the nonce, which fills it.
+  if (!sent && certainly_refused(sent.error()) && sent.error().code != chain::RpcErrc::kNonceTooLow &&
+      sent.error().code != chain::RpcErrc::kInsufficientFunds)
+    return GapFill::kKnown;
+  if (sent || !certainly_refused(sent.error())) {
+    // Blocks waiting still count from the first send: a transaction the node
+    // hid for its price is escalated below as if it had never been resent.
+    (void)journal_->set_txn_state(p.hash, "sent", now_ms);
+    out.resent.push_back(p.hash);
+    out.gaps_filled.push_back(p.nonce);
+    return GapFill::kResent;
+  }
+  if (sent.error().code == chain::RpcErrc::kNonceTooLow) {
+    // Used by a transaction we do not know (none of ours has a receipt): the step cannot land.
+    (void)journal_->set_txn_state(p.hash, "failed", now_ms);
+    for (const auto& h : p.older) (void)journal_->set_txn_state(h, "failed", now_ms);
+    out.events.push_back(event(TxEventKind::kFailed, p, head.number));
+    return GapFill::kFailed;
+  }
+  // 2. The bytes cannot go again (they spend more than the account has): a zero-value transfer to
+  // ourselves at the nonce, so the nonces above it can land. Journalled
+  // first like any txn, as the order's "cancel" step; the step it replaces
+  // will never execute.
+  auto q = quote(Urgency::kUrgent, 21'000, U256{});
+  if (!q) {
+    // No fee quote now (the cap of a zero notional): at the node's own prices, twice the base fee as headroom.
+    FeeQuote f;
+    f.urgency = Urgency::kUrgent;
+    const U256 base = head.base_fee.value_or(U256{1'000'000'000});
+    f.max_priority_fee_per_gas = U256{1'000'000'000};
+    f.max_fee_per_gas = base * U256{2} + f.max_priority_fee_per_gas;
+    q = f;
+  }
+  Pending cancel = p;
+  cancel.step = "cancel";
+  cancel.route = Route::kPublic;
+  cancel.req = TxnRequest{address_, {}, U256{}, 21'000};
+  cancel.quote = *q;
+  cancel.older.clear();
+  auto h = sign_journal_send(cancel, *q, now_ms);
+  if (!h) return std::unexpected(h.error());
+  for (const auto& old : p.older) (void)journal_->set_txn_state(old, "failed", now_ms);
+  (void)journal_->set_txn_state(p.hash, "failed", now_ms);
+  out.events.push_back(event(TxEventKind::kFailed, p, head.number));
+  cancel.hash = *h;
+  cancel.raw = raw_;
+  cancel.sent_at = head.number;
+  (void)nonces_.sent(cancel.nonce, *h);
+  out.gaps_filled.push_back(cancel.nonce);
+  out.cancelled.push_back(*h);
+  p = std::move(cancel);
+  return GapFill::kCancelled;
 }
 
 SubmitResult<std::optional<chain::Receipt>> Submitter::find_receipt(const Pending& p) {
@@ -178,6 +262,7 @@ void Submitter::settle(const Pending& p, const chain::Receipt& r, uint64_t now_m
     if (h != r.txn_hash) (void)journal_->set_txn_state(h, "replaced", now_ms);
   if (r.txn_hash != p.hash) (void)journal_->set_txn_state(p.hash, "replaced", now_ms);
   (void)journal_->set_txn_state(r.txn_hash, "included", now_ms);
+  metrics::gas_spent(p.quote.urgency, r.gas_used, r.effective_gas_price);
   (void)nonces_.included(p.nonce, r.block_number, r.block_hash, r.txn_hash);
   out.included.push_back(r.txn_hash);
   out.events.push_back(TxEvent{r.success ? TxEventKind::kIncluded : TxEventKind::kReverted, p.order_id, p.step,
@@ -191,8 +276,7 @@ Submitter::Included Submitter::landed(Pending p, const chain::Receipt& r) {
     for (const auto& x : journal_->txns(p.order_id).value_or(std::vector<TxnRecord>{}))
       if (x.hash == r.txn_hash) p.raw = x.raw;
   }
-  const chain::BlockNum block = r.block_number;
-  return Included{std::move(p), block};
+  return Included{std::move(p), r.block_number, r.block_hash};
 }
 
 SubmitResult<Reconciled> Submitter::on_head(const chain::BlockHeader& head, uint64_t now_ms) {
@@ -219,6 +303,24 @@ SubmitResult<Reconciled> Submitter::on_head(const chain::BlockHeader& head, uint
       (void)send(p);  // an unknown outcome is reconciled by hash at the next head
       ++it;
       continue;
+    }
+    if (head.number > p.sent_at) {
+      // Not in the block that came since it was sent. Does the node still
+      // have it? A transaction dropped from the pool is a gap at its nonce:
+      // nothing of ours above it can land until it is filled.
+      auto seen = rpc_->transaction_by_hash(p.hash);
+      if (seen && !*seen) {
+        auto filled = fill_gap(it, head, now_ms, out);
+        if (!filled) return std::unexpected(filled.error());
+        if (*filled == GapFill::kFailed) {
+          it = pending_.erase(it);
+          continue;
+        }
+        if (*filled == GapFill::kCancelled) {
+          ++it;
+          continue;
+        }
+      }
     }
     if (head.number > p.sent_at && policy_.due(p.quote.urgency, head.number - p.sent_at)) {
       const U256 base = head.base_fee.value_or(p.quote.base_fee_next);
@@ -251,8 +353,14 @@ SubmitResult<Reconciled> Submitter::recover(uint64_t now_ms) {
   // One Pending per nonce: later txns at a nonce are its replacements.
   std::map<uint64_t, Pending> found;
   uint64_t next_nonce = nonces_.next();
+  std::vector<const TxnRecord*> landed_before;  // included before the restart: checked below, not resent
   for (const TxnRecord& x : *unfinished) {
     if (x.sender != address_ || x.chain_id != chain_id_) continue;
+    if (x.state == "included") {
+      landed_before.push_back(&x);
+      next_nonce = std::max(next_nonce, x.nonce + 1);
+      continue;
+    }
     auto decoded = signer::decode_raw(x.raw);
     if (!decoded || !decoded->txn.to)
       return std::unexpected(SubmitError{SubmitErrc::kJournal, "journalled txn " + core::to_hex(x.hash) +
@@ -278,6 +386,35 @@ SubmitResult<Reconciled> Submitter::recover(uint64_t now_ms) {
     p.quote.max_fee_per_gas = t.max_fee_per_gas;
     p.quote.max_priority_fee_per_gas = t.max_priority_fee_per_gas;
     next_nonce = std::max(next_nonce, x.nonce + 1);
+  }
+  for (const TxnRecord* x : landed_before) {
+    if (found.contains(x->nonce)) continue;  // a later txn at its nonce is tracked (and checks this one too)
+    auto decoded = signer::decode_raw(x->raw);
+    if (!decoded || !decoded->txn.to)
+      return std::unexpected(SubmitError{SubmitErrc::kJournal, "journalled txn " + core::to_hex(x->hash) +
+                                                                   " does not decode", std::nullopt, std::nullopt});
+    Pending p;
+    p.order_id = x->order_id;
+    p.step = x->step;
+    p.nonce = x->nonce;
+    p.hash = x->hash;
+    p.raw = x->raw;
+    p.sent_at = head_;
+    auto order = journal_->order(x->order_id);
+    p.quote.urgency = order ? parse_urgency(order->urgency).value_or(Urgency::kNormal) : Urgency::kNormal;
+    const signer::Txn& t = decoded->txn;
+    p.req = TxnRequest{*t.to, t.data, t.value, t.gas_limit};
+    p.quote.max_fee_per_gas = t.max_fee_per_gas;
+    p.quote.max_priority_fee_per_gas = t.max_priority_fee_per_gas;
+    auto r = rpc_->transaction_receipt(p.hash);
+    if (!r) return std::unexpected(rpc_error("receipt", r.error()));
+    if (*r) {  // still in a block: followed until final, nothing to tell
+      included_[p.nonce] = Included{std::move(p), (*r)->block_number, (*r)->block_hash};
+      continue;
+    }
+    // Its block left the chain while we were down (a reorg, a builder's trial block).
+    if (auto sent = rebroadcast(Included{std::move(p), head_, {}}, head_, now_ms, out); !sent)
+      return std::unexpected(sent.error());
   }
   for (auto& [nonce, p] : found) {
     // The journal knows it; the chain decides what it became.
@@ -318,40 +455,68 @@ SubmitResult<Reconciled> Submitter::recover(uint64_t now_ms) {
   return out;
 }
 
+SubmitResult<void> Submitter::rebroadcast(Included gone, chain::BlockNum from, uint64_t now_ms, Reconciled& out) {
+  Pending p = std::move(gone.p);
+  // The same bytes again, publicly: the same hash, so it can land at most once.
+  p.route = Route::kPublic;
+  auto sent = rpc_->send_raw_transaction(p.raw);
+  if (!sent && sent.error().code != chain::RpcErrc::kAlreadyKnown && sent.error().code != chain::RpcErrc::kNonceTooLow &&
+      sent.error().cls != chain::ErrorClass::kOutcomeUnknown)
+    return std::unexpected(rpc_error("rebroadcast", sent.error()));
+  (void)journal_->set_txn_state(p.hash, "sent", now_ms);
+  p.sent_at = from;
+  out.resent.push_back(p.hash);
+  out.events.push_back(event(TxEventKind::kReorgedOut, p, from));
+  pending_[p.nonce] = std::move(p);
+  return {};
+}
+
 SubmitResult<Reconciled> Submitter::on_reorg(chain::BlockNum unwind_to, uint64_t now_ms) {
   Reconciled out;
   head_ = std::min(head_, unwind_to);
+  (void)nonces_.unwound(unwind_to);
   for (auto it = included_.begin(); it != included_.end();) {
     if (it->second.block <= unwind_to) {
       ++it;
       continue;
     }
-    Pending p = std::move(it->second.p);
+    Included gone = std::move(it->second);
     it = included_.erase(it);
-    // The same bytes again, publicly: the same hash, so it can land at most once.
-    p.route = Route::kPublic;
-    auto sent = rpc_->send_raw_transaction(p.raw);
-    if (!sent && sent.error().code != chain::RpcErrc::kAlreadyKnown && sent.error().code != chain::RpcErrc::kNonceTooLow &&
-        sent.error().cls != chain::ErrorClass::kOutcomeUnknown)
-      return std::unexpected(rpc_error("rebroadcast", sent.error()));
-    (void)journal_->set_txn_state(p.hash, "sent", now_ms);
-    (void)nonces_.unwound(unwind_to);
-    p.sent_at = unwind_to;
-    out.resent.push_back(p.hash);
-    out.events.push_back(event(TxEventKind::kReorgedOut, p, unwind_to));
-    pending_[p.nonce] = std::move(p);
+    if (auto r = rebroadcast(std::move(gone), unwind_to, now_ms, out); !r) return std::unexpected(r.error());
   }
   return out;
 }
 
-Reconciled Submitter::on_finalized(chain::BlockNum block, uint64_t) {
+SubmitResult<Reconciled> Submitter::on_finalized(chain::BlockNum block, uint64_t now_ms) {
   Reconciled out;
   for (auto it = included_.begin(); it != included_.end();) {
-    if (it->second.block > block) {
+    Included& inc = it->second;
+    if (inc.block > block) {
       ++it;
       continue;
     }
-    out.events.push_back(event(TxEventKind::kFinalized, it->second.p, it->second.block));
+    auto r = rpc_->transaction_receipt(inc.p.hash);
+    if (!r) return std::unexpected(rpc_error("receipt", r.error()));
+    if (*r && (*r)->block_hash != inc.block_hash) {  // in another block now: follow it there
+      (void)nonces_.not_included(inc.p.nonce);
+      (void)nonces_.included(inc.p.nonce, (*r)->block_number, (*r)->block_hash, inc.p.hash);
+      inc.block = (*r)->block_number;
+      inc.block_hash = (*r)->block_hash;
+      if (inc.block > block) {
+        ++it;
+        continue;
+      }
+    }
+    if (!*r) {
+      (void)nonces_.not_included(inc.p.nonce);
+      Included gone = std::move(inc);
+      const chain::BlockNum from = gone.block - 1;
+      it = included_.erase(it);
+      if (auto sent = rebroadcast(std::move(gone), from, now_ms, out); !sent) return std::unexpected(sent.error());
+      continue;
+    }
+    (void)journal_->set_txn_state(inc.p.hash, "finalized", now_ms);
+    out.events.push_back(event(TxEventKind::kFinalized, inc.p, inc.block));
     it = included_.erase(it);
   }
   nonces_.finalized(block);

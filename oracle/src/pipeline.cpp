@@ -108,6 +108,10 @@ SourceId Pipeline::add_source(std::string name, Thresholds thresholds) {
   if (find_source(name)) throw std::invalid_argument("oracle: source registered twice: " + name);
   sources_[count_] = SourceState{};
   sources_[count_].th = thresholds;
+  for (size_t k = 0; k < kReasonCount; ++k)
+    rejections_[count_][k] = &core::default_registry().counter(
+        "perpx_oracle_rejections_total", "Oracle samples rejected, by source and reason (a sample may have several).",
+        {{"source", name}, {"reason", reason_name(static_cast<Reason>(k))}});
   names_.push_back(std::move(name));
   return static_cast<SourceId>(count_++);
 }
@@ -253,6 +257,8 @@ Decision Pipeline::process(const Sample& s) noexcept {
     st.last_observed_us = s.time_us;
   }
   d.events[0] = Event{d.accepted ? EventKind::kAccepted : EventKind::kRejected, s.source, s.time_us, p, r};
+  for (size_t k = 0; k < kReasonCount; ++k)
+    if (r.has(static_cast<Reason>(k))) rejections_[s.source][k]->inc();
   d.event_count = 1;
 
   // Reference and quorum: the fresh sources now. Unless the clock passed

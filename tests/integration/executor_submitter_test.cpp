@@ -243,9 +243,84 @@ TEST_CASE("a reorg that drops the block: the transaction is rebroadcast and land
   REQUIRE(r.events.size() == 1);
   CHECK(r.events[0].kind == executor::TxEventKind::kIncluded);
   CHECK(r.events[0].block == head.number);
-  auto fin = s.on_finalized(head.number, 5);
+  auto fin = value_of(s.on_finalized(head.number, 5));
   REQUIRE(fin.events.size() == 1);
   CHECK(fin.events[0].kind == executor::TxEventKind::kFinalized);
   CHECK(fin.events[0].hash == h);
-  CHECK(s.on_finalized(head.number, 6).events.empty());  // told once
+  CHECK(value_of(s.on_finalized(head.number, 6)).events.empty());  // told once
+}
+
+TEST_CASE("a receipt from a block that left the chain unreported is not final: rebroadcast, then final once", "[anvil][executor][submit][reorg]") {
+  // A builder's trial block (mined, read, evm_revert) or a reorg between two
+  // polls: the receipt was real when read, but HeadTracker never saw that
+  // block, so no reorg is reported. Finality must check the chain again.
+  World w;
+  Submitter s = w.submitter();
+  const uint64_t n0 = w.mined_nonce();
+  const int64_t id = w.order();
+  const std::string snap = value_of(w.rpc.request("evm_snapshot", core::Json::array())).get<std::string>();
+  const chain::Hash32 h = value_of(s.submit(w.req(id, w.transfer(), Urgency::kNormal), 1));
+  auto trial = w.mine();
+  REQUIRE(value_of(s.on_head(trial, 2)).included == std::vector<chain::Hash32>{h});
+  CHECK(w.state_of(id) == "included");
+  REQUIRE(value_of(w.rpc.request("evm_revert", core::Json::array({snap}))).get<bool>());
+  REQUIRE(!value_of(w.rpc.transaction_receipt(h)).has_value());  // gone with its block; the pool is empty too
+  w.mine();
+  auto after = w.mine();
+  REQUIRE(after.number >= trial.number);
+  auto fin = value_of(s.on_finalized(after.number, 3));
+  REQUIRE(fin.events.size() == 1);
+  CHECK(fin.events[0].kind == executor::TxEventKind::kReorgedOut);  // not kFinalized
+  CHECK(fin.resent == std::vector<chain::Hash32>{h});
+  CHECK(w.state_of(id) == "sent");
+  auto head = w.mine();
+  auto r = value_of(s.on_head(head, 4));
+  CHECK(r.included == std::vector<chain::Hash32>{h});
+  CHECK(w.mined_nonce() == n0 + 1);  // landed once
+  auto done = value_of(s.on_finalized(head.number, 5));
+  REQUIRE(done.events.size() == 1);
+  CHECK(done.events[0].kind == executor::TxEventKind::kFinalized);
+  CHECK(done.events[0].block == head.number);
+}
+
+TEST_CASE("after a restart an inclusion whose block is gone is rebroadcast, one still on chain is followed to final", "[anvil][executor][submit][reorg]") {
+  World w;
+  const uint64_t n0 = w.mined_nonce();
+  const int64_t kept = w.order();
+  const int64_t gone = w.order();
+  chain::Hash32 h_kept, h_gone;
+  std::string snap;
+  {
+    Submitter s = w.submitter();
+    h_kept = value_of(s.submit(w.req(kept, w.transfer(), Urgency::kNormal), 1));
+    REQUIRE(value_of(s.on_head(w.mine(), 2)).included == std::vector<chain::Hash32>{h_kept});
+    snap = value_of(w.rpc.request("evm_snapshot", core::Json::array())).get<std::string>();
+    h_gone = value_of(s.submit(w.req(gone, w.transfer(U256{2}), Urgency::kNormal), 3));
+    REQUIRE(value_of(s.on_head(w.mine(), 4)).included == std::vector<chain::Hash32>{h_gone});
+  }  // the process dies with both journalled as included
+  REQUIRE(w.state_of(gone) == "included");
+  REQUIRE(value_of(w.rpc.request("evm_revert", core::Json::array({snap}))).get<bool>());  // the second block leaves
+  REQUIRE(value_of(w.rpc.transaction_receipt(h_kept)).has_value());
+  REQUIRE(!value_of(w.rpc.transaction_receipt(h_gone)).has_value());
+
+  Submitter s = w.submitter();
+  auto rec = value_of(s.recover(5));
+  CHECK(rec.resent == std::vector<chain::Hash32>{h_gone});
+  REQUIRE(rec.events.size() == 1);
+  CHECK(rec.events[0].kind == executor::TxEventKind::kReorgedOut);
+  CHECK(rec.events[0].order_id == gone);
+  CHECK(w.state_of(gone) == "sent");
+  CHECK(w.state_of(kept) == "included");
+  auto head = w.mine();
+  CHECK(value_of(s.on_head(head, 6)).included == std::vector<chain::Hash32>{h_gone});
+  CHECK(w.mined_nonce() == n0 + 2);  // each landed once
+  auto fin = value_of(s.on_finalized(head.number, 7));
+  REQUIRE(fin.events.size() == 2);
+  for (const auto& e : fin.events) CHECK(e.kind == executor::TxEventKind::kFinalized);
+  CHECK(w.state_of(kept) == "finalized");
+  CHECK(w.state_of(gone) == "finalized");
+  // Final txns are not followed again after another restart.
+  Submitter again = w.submitter();
+  CHECK(value_of(again.recover(8)).events.empty());
+  CHECK(value_of(again.on_finalized(head.number, 9)).events.empty());
 }

@@ -39,6 +39,7 @@ using tcp = boost::asio::ip::tcp;
 struct Script {
   std::vector<std::string> send;
   bool close = false;
+  bool ping_first = false;  // a WebSocket ping frame before the messages
 };
 using Handler = std::function<Script(const Json& request)>;
 
@@ -98,6 +99,7 @@ class ScriptServer {
       if (ec) break;
       auto req = Json::parse(beast::buffers_to_string(buf.data()), nullptr, false);
       const Script script = handler_(req);
+      if (script.ping_first) ws.ping({}, ec);
       for (const auto& m : script.send) ws.write(boost::asio::buffer(m), ec);
       if (script.close) {
         ws.close(websocket::close_code::normal, ec);
@@ -312,4 +314,65 @@ TEST_CASE("ws: wss verifies the peer by default", "[chain][ws]") {
   WsClient ws(server.url(), o);
   RpcClient rpc(std::make_unique<WsTransport>(ws), RetryPolicy{.max_attempts = 1});
   CHECK(rpc.block_number().value() == 1);
+}
+
+TEST_CASE("ws: direct mode reads replies on the caller's thread until a subscription needs a pending read", "[chain][ws]") {
+  std::mutex mu;
+  std::string mode_now = "ok";
+  ScriptServer server([&](const Json& req) -> Script {
+    std::lock_guard lock(mu);
+    const Json id = req["id"];
+    if (req["method"] == "eth_subscribe") return {{reply(id, "0xabc")}};
+    if (mode_now == "big") return {{reply(id, std::string(100 * 1024, 'b'))}};  // above the 16 KiB peek
+    if (mode_now == "stray") return {{reply(id.get<uint64_t>() + 1000, "0x2"), reply(id, "0x1")}};
+    if (mode_now == "ping") return {{reply(id, "0x1")}, false, true};
+    return {{reply(id, "0x1")}};
+  });
+  auto set_mode = [&](const char* m) {
+    std::lock_guard lock(mu);
+    mode_now = m;
+  };
+  auto result_of = [](const RpcResult<std::string>& r) { return Json::parse(r.value())["result"].get<std::string>(); };
+  WsOptions o = fast();
+  o.max_message_bytes = 1 << 20;
+  WsClient ws(server.url(), o);
+  for (uint64_t i = 1; i <= 5; ++i) CHECK(result_of(ws.request(body(i), 500ms, false)) == "0x1");
+  CHECK(ws.stats().direct_replies == 5);
+
+  set_mode("big");  // read by one Asio read; the next small reply is direct again
+  CHECK(result_of(ws.request(body(6), 2000ms, false)).size() == 100 * 1024);
+  CHECK(ws.stats().direct_replies == 5);
+  set_mode("ok");
+  // Direct again: a reply caught half-arrived (a loaded machine) goes to Asio
+  // once more, so some of these may not count, but direct mode is back.
+  for (uint64_t i = 0; i < 5; ++i) CHECK(result_of(ws.request(body(100 + i), 500ms, false)) == "0x1");
+  CHECK(ws.stats().direct_replies > 5);
+
+  set_mode("stray");  // a reply nobody waits for, then ours: dropped, ours returned (direct or by Asio)
+  const auto dropped = ws.stats().dropped_messages;
+  CHECK(result_of(ws.request(body(8), 500ms, false)) == "0x1");
+  CHECK(ws.stats().dropped_messages == dropped + 1);
+  set_mode("ok");
+  CHECK(result_of(ws.request(body(9), 500ms, false)) == "0x1");
+
+  const auto direct_before_sub = ws.stats().direct_replies;
+  const SubId sub = ws.subscribe_heads([](const BlockHeader&) {}).value();
+  for (uint64_t i = 10; i < 13; ++i) CHECK(result_of(ws.request(body(i), 500ms, false)) == "0x1");
+  CHECK(ws.stats().direct_replies == direct_before_sub);  // a read stays pending: Asio reads everything
+  CHECK(ws.unsubscribe(sub).has_value());
+  CHECK(ws.stats().connects == 1);
+}
+
+TEST_CASE("ws: a control frame ends direct mode for the connection", "[chain][ws]") {
+  std::atomic<bool> ping{false};
+  ScriptServer server([&](const Json& req) -> Script { return {{reply(req["id"], "0x1")}, false, ping.load()}; });
+  WsClient ws(server.url(), fast());
+  REQUIRE(ws.request(body(1), 500ms, false).has_value());
+  CHECK(ws.stats().direct_replies == 1);
+  ping = true;  // Beast answers the ping; the reply still arrives
+  REQUIRE(ws.request(body(2), 500ms, false).has_value());
+  ping = false;
+  REQUIRE(ws.request(body(3), 500ms, false).has_value());
+  CHECK(ws.stats().direct_replies == 1);
+  CHECK(ws.stats().connects == 1);
 }

@@ -497,3 +497,66 @@ TEST_CASE("hl ws: subscriptions and URLs", "[venues][hl][ws]") {
   CHECK(r.error().code == hl::HlClientErrc::kTransport);
   CHECK(r.error().cls == chain::ErrorClass::kRetryable);
 }
+
+TEST_CASE("hl ws: post requests for info and actions, matched by id", "[venues][hl][ws][post]") {
+  // The stand-in answers a post as the documentation's "Post requests" page
+  // shows: {"channel":"post","data":{"id":n,"response":{"type","payload"}}};
+  // a stale answer (an id nobody waits for) comes first and must be ignored.
+  auto answer = [](uint64_t id, const std::string& type, const std::string& payload) {
+    return R"({"channel":"post","data":{"id":)" + std::to_string(id) + R"(,"response":{"type":")" + type +
+           R"(","payload":)" + payload + "}}}";
+  };
+  HlWsStandIn server([&](const Json& msg, int) -> Act {
+    if (msg.value("method", "") != "post") return {};
+    const uint64_t id = msg["id"].get<uint64_t>();
+    const Json& req = msg["request"];
+    if (req["type"] == "info") {
+      const std::string t = req["payload"].value("type", "");
+      if (t == "l2Book")
+        return {{answer(id + 100, "info", R"({"type":"l2Book","data":{"coin":"BTC","time":1,"levels":[[],[]]}})"),
+                 answer(id, "info", R"({"type":"l2Book","data":{"coin":"ETH","time":1754450974231,"levels":[[{"px":"3007.1","sz":"2.7954","n":1}],[{"px":"3040.1","sz":"3.9499","n":1}]]}})")}};
+      if (t == "userRateLimit") return {{answer(id, "error", R"("429 Too Many Requests")")}};
+      return {{answer(id, "error", R"("422 Unprocessable Entity: Failed to deserialize the JSON body into the target type")")}};
+    }
+    if (req["payload"]["action"]["type"] == "scheduleCancel") return {{}, true};  // the connection dies with the action in flight
+    return {{answer(id, "action", R"({"status":"ok","response":{"type":"order","data":{"statuses":[{"resting":{"oid":88383}}]}}})")}};
+  });
+  auto o = fast();
+  o.reconnect = false;
+  hl::HlWsClient ws(server.url(), o);
+
+  auto book = ws.post_info(Json{{"type", "l2Book"}, {"coin", "ETH"}});
+  REQUIRE(book.has_value());
+  const auto parsed = hl::parse_l2_book(*book);
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->coin == "ETH");
+  CHECK(parsed->asks.at(0).px == "3040.1");
+  CHECK(server.received().at(0) == R"({"method":"post","id":1,"request":{"type":"info","payload":{"type":"l2Book","coin":"ETH"}}})");
+
+  const auto key = signer::SecretKey::from_hex("0x0123456789012345678901234567890123456789012345678901234567890123").value();
+  hl::SignOptions so;
+  so.nonce = 1700000000000;
+  const Json body =
+      hl::sign_action(key, hl::parse_action(R"({"type":"order","orders":[{"a":4,"b":true,"p":"1100","s":"0.2","r":false,"t":{"limit":{"tif":"Gtc"}}}],"grouping":"na"})").value(), so)
+          .value();
+  auto placed = ws.post_action(body);
+  REQUIRE(placed.has_value());
+  REQUIRE(placed->statuses.size() == 1);
+  CHECK(placed->statuses[0].kind == hl::OrderStatus::Kind::kResting);
+  CHECK(placed->statuses[0].oid == 88383);
+  CHECK(server.received().at(1) == R"({"method":"post","id":2,"request":{"type":"action","payload":)" + body.dump() + "}}");
+
+  auto limited = ws.post_info(Json{{"type", "userRateLimit"}, {"user", kUser}});
+  REQUIRE_FALSE(limited.has_value());
+  CHECK(limited.error().code == hl::HlClientErrc::kRateLimited);
+  auto refused = ws.post_info(Json{{"type", "noSuchQuery"}});
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == hl::HlClientErrc::kRejected);
+  CHECK(refused.error().message.find("422") != std::string::npos);
+
+  // An action whose answer never comes (the connection lost) may have been taken.
+  auto lost = ws.post_action(hl::sign_action(key, hl::parse_action(R"({"type":"scheduleCancel"})").value(), so).value());
+  REQUIRE_FALSE(lost.has_value());
+  CHECK(lost.error().code == hl::HlClientErrc::kTransport);
+  CHECK(lost.error().cls == chain::ErrorClass::kOutcomeUnknown);
+}

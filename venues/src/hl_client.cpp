@@ -105,6 +105,8 @@ HlResult<ClearinghouseState> parse_clearinghouse_state(const Json& j) {
   HL_TRY(ntl, str(*ms, "totalNtlPos", "marginSummary"));
   HL_TRY(used, str(*ms, "totalMarginUsed", "marginSummary"));
   HL_TRY(wd, str(j, "withdrawable", ""));
+  HL_TRY(mm, str(j, "crossMaintenanceMarginUsed", ""));
+  s.cross_maintenance_margin_used = mm;
   HL_TRY(time, u64(j, "time", ""));
   HL_TRY(aps, array(j, "assetPositions", ""));
   s.account_value = av, s.total_ntl_pos = ntl, s.total_margin_used = used, s.withdrawable = wd, s.time = time;
@@ -164,6 +166,32 @@ HlResult<RateLimit> parse_user_rate_limit(const Json& j) {
   return RateLimit{vlm, used, cap};
 }
 
+HlResult<OrderStatusInfo> parse_order_status(const Json& j) {
+  HL_TRY(status, str(j, "status", ""));
+  if (status == "unknownOid") return OrderStatusInfo{};
+  if (status != "order") return bad("status", "expected order or unknownOid, got \"" + status + "\"");
+  HL_TRY(outer, field(j, "order", ""));
+  HL_TRY(o, field(*outer, "order", "order"));
+  const std::string p = "order.order";
+  OrderStatusInfo r;
+  r.known = true;
+  HL_TRY(coin, str(*o, "coin", p));
+  HL_TRY(side, str(*o, "side", p));
+  HL_TRY(px, str(*o, "limitPx", p));
+  HL_TRY(sz, str(*o, "sz", p));
+  HL_TRY(oid, u64(*o, "oid", p));
+  HL_TRY(ts, u64(*o, "timestamp", p));
+  HL_TRY(orig, str(*o, "origSz", p));
+  HL_TRY(cloid, opt_str(*o, "cloid", p));
+  if (side != "B" && side != "A") return bad(at(p, "side"), "expected B or A");
+  r.order = OpenOrder{coin, side, px, sz, oid, ts, cloid};
+  r.orig_sz = orig;
+  HL_TRY(st, str(*outer, "status", "order"));
+  HL_TRY(st_ts, u64(*outer, "statusTimestamp", "order"));
+  r.status = st, r.status_timestamp = st_ts;
+  return r;
+}
+
 HlResult<ExchangeReply> parse_exchange_reply(const Json& j) {
   HL_TRY(status, str(j, "status", ""));
   if (status == "err") {
@@ -177,6 +205,22 @@ HlResult<ExchangeReply> parse_exchange_reply(const Json& j) {
   ExchangeReply r{type, {}};
   if (!resp->contains("data")) return r;
   HL_TRY(data, field(*resp, "data", "response"));
+  if (data->is_object() && data->contains("status") && type == "twapOrder") {
+    const std::string p = "response.data.status";
+    HL_TRY(st, field(*data, "status", "response.data"));
+    OrderStatus o;
+    if (st->is_object() && st->contains("running")) {
+      HL_TRY(id, u64((*st)["running"], "twapId", at(p, "running")));
+      o.kind = OrderStatus::Kind::kResting, o.oid = id;
+    } else if (st->is_object() && st->contains("error")) {
+      HL_TRY(e, str(*st, "error", p));
+      o.kind = OrderStatus::Kind::kError, o.error = e;
+    } else {
+      return bad(p, "expected {running|error}");
+    }
+    r.statuses.push_back(std::move(o));
+    return r;
+  }
   if (!data->is_object() || !data->contains("statuses")) return r;
   HL_TRY(statuses, array(*data, "statuses", "response.data"));
   for (size_t i = 0; i < statuses->size(); ++i) {
@@ -274,6 +318,13 @@ HlResult<std::vector<Funding>> HlRestClient::funding_history(std::string_view co
 }
 HlResult<RateLimit> HlRestClient::user_rate_limit(std::string_view user) {
   return parsed<RateLimit>(info({{"type", "userRateLimit"}, {"user", user}}), "userRateLimit", parse_user_rate_limit);
+}
+
+HlResult<OrderStatusInfo> HlRestClient::order_status(std::string_view user, uint64_t oid) {
+  return parsed<OrderStatusInfo>(info({{"type", "orderStatus"}, {"user", user}, {"oid", oid}}), "orderStatus", parse_order_status);
+}
+HlResult<OrderStatusInfo> HlRestClient::order_status_by_cloid(std::string_view user, std::string_view cloid) {
+  return parsed<OrderStatusInfo>(info({{"type", "orderStatus"}, {"user", user}, {"oid", cloid}}), "orderStatus", parse_order_status);
 }
 
 HlResult<ExchangeReply> HlRestClient::exchange(const Json& signed_body) {

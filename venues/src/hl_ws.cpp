@@ -238,6 +238,15 @@ HlResult<WsMessage> parse_ws_message(std::string_view text) {
     return WsMessage{SubscriptionAck{*sub}};
   }
   if (channel == "error") return WsMessage{ServerError{data.is_string() ? data.get<std::string>() : data.dump()}};
+  if (channel == "post") {
+    HL_TRY(id, in_ws(u64(data, "id", "data"), channel, ""));
+    HL_TRY(resp, in_ws(field(data, "response", "data"), channel, ""));
+    HL_TRY(type, in_ws(str(*resp, "type", "data.response"), channel, ""));
+    if (type != "info" && type != "action" && type != "error")
+      return bad("ws post data.response.type", "expected info, action or error, got \"" + type + "\"");
+    HL_TRY(payload, in_ws(field(*resp, "payload", "data.response"), channel, ""));
+    return WsMessage{PostReply{id, type, *payload}};
+  }
   if (channel == "l2Book") return as_message(in_ws(parse_l2_book(data), channel, "data"));
   if (channel == "trades") return as_message(in_ws(trades_of(data), channel, ""));
   if (channel == "allMids") {
@@ -615,6 +624,9 @@ struct HlWsClient::Impl {
             on_ack(v.subscription);
           } else if constexpr (std::is_same_v<T, ServerError>) {
             on_server_error(v.message);
+          } else if constexpr (std::is_same_v<T, PostReply>) {
+            // An answer nobody waits for any more (timed out) is dropped.
+            if (auto it = posts.find(v.id); it != posts.end()) it->second = std::move(v);
           } else if constexpr (std::is_same_v<T, L2Book>) {
             if (has_sub(K::kL2Book, v.coin)) items.emplace_back(WsEvent{std::move(v)});
           } else if constexpr (std::is_same_v<T, Trades>) {
@@ -691,6 +703,42 @@ struct HlWsClient::Impl {
     return std::move(await_result);
   }
 
+  HlResult<Json> post(const std::string& type, const Json& payload) {
+    const bool action = type == "action";
+    const std::string where = "ws post " + (action ? std::string("action") : "info " + (payload.contains("type") && payload["type"].is_string() ? payload["type"].get<std::string>() : "?"));
+    const auto deadline = Clock::now() + options.request_timeout;
+    if (auto c = ensure_connected(deadline); !c) return std::unexpected(c.error());
+    const uint64_t id = next_post_id++;
+    posts[id] = std::nullopt;
+    const uint64_t gen = generation;
+    Json request = Json::object();
+    request["type"] = type;
+    request["payload"] = payload;
+    Json msg = Json::object();
+    msg["method"] = "post";
+    msg["id"] = id;
+    msg["request"] = std::move(request);
+    send(msg.dump());
+    const bool answered = run_until([&] { return posts[id].has_value() || generation != gen; }, deadline);
+    auto node = posts.extract(id);
+    if (!answered || !node.mapped()) {
+      HlClientError e = transport_error(where, generation != gen ? redacted + ": connection lost before the answer"
+                                                                 : "no answer within " + std::to_string(options.request_timeout.count()) + " ms");
+      if (action) e.cls = chain::ErrorClass::kOutcomeUnknown;
+      return std::unexpected(std::move(e));
+    }
+    PostReply r = std::move(*node.mapped());
+    if (r.type == "error") {
+      const std::string why = r.payload.is_string() ? r.payload.get<std::string>() : r.payload.dump();
+      HlClientError e = classify_ws_error(why);
+      if (why.starts_with("429")) e.code = HlClientErrc::kRateLimited, e.cls = chain::ErrorClass::kRetryable;
+      e.where = where;
+      return std::unexpected(std::move(e));
+    }
+    if (r.type != type) return bad(where + " data.response.type", "expected \"" + type + "\", got \"" + r.type + "\"");
+    return std::move(r.payload);
+  }
+
   HlResult<void> unsubscribe(const Subscription& s) {
     if (!subscribed(s)) return {};
     subs.erase(std::remove(subs.begin(), subs.end(), s), subs.end());
@@ -731,6 +779,8 @@ struct HlWsClient::Impl {
   bool await_done = false;
   HlResult<void> await_result;
   std::map<std::string, FillReconciler> reconcilers;  // by user
+  uint64_t next_post_id = 1;
+  std::map<uint64_t, std::optional<PostReply>> posts;  // post requests waiting for their answer, by id
   std::deque<Item> items;
   HlWsStats stats;
 };
@@ -745,6 +795,24 @@ HlResult<void> HlWsClient::connect() {
 
 HlResult<void> HlWsClient::subscribe(const Subscription& s) { return impl_->subscribe(s); }
 HlResult<void> HlWsClient::unsubscribe(const Subscription& s) { return impl_->unsubscribe(s); }
+
+HlResult<Json> HlWsClient::post_info(const Json& request) {
+  auto p = impl_->post("info", request);
+  if (!p) return std::unexpected(p.error());
+  HL_TRY(data, field(*p, "data", "payload"));
+  return *data;
+}
+
+HlResult<ExchangeReply> HlWsClient::post_action(const Json& signed_body) {
+  auto p = impl_->post("action", signed_body);
+  if (!p) return std::unexpected(p.error());
+  auto r = parse_exchange_reply(*p);
+  if (!r && r.error().code == HlClientErrc::kBadReply) {
+    r.error().where = "ws post action " + r.error().where;
+    r.error().cls = chain::ErrorClass::kOutcomeUnknown;
+  }
+  return r;
+}
 
 std::vector<Fill> HlWsClient::reconcile_fills(std::string_view user, const std::vector<Fill>& fills) {
   std::string u(user);

@@ -121,6 +121,22 @@ executor::VenueResult<executor::VenueProjection> RefAdapter::project(const chain
   return out;
 }
 
+executor::VenueResult<executor::VenueAccount> RefAdapter::account(const chain::Address& account) {
+  if (auto r = load(); !r) return std::unexpected(r.error());
+  auto header = rpc_->block_header(chain::Tag::kLatest);
+  if (!header || !*header) return std::unexpected(executor::VenueError{"cannot read the latest block"});
+  const chain::BlockRef at((*header)->number);
+  const Address who[] = {account};
+  auto model = venue_.load_model(who, at);
+  if (!model) return std::unexpected(venue_err("venue state", model.error()));
+  std::vector<U256> prices;
+  for (uint64_t m = 0; m < markets_.size(); ++m) {
+    auto p = venue_.index_price(m, at);
+    prices.push_back(p ? *p : U256{});  // as project(): an unpriced market's positions read as zero notional
+  }
+  return view_of(model->cross_figures(account, prices, (*header)->timestamp), model->account(account), prices, markets_);
+}
+
 core::Bytes RefAdapter::place_call(uint64_t market, const executor::Order& o, uint64_t deadline) {
   return place_order_call(venue_order(market, o, deadline));
 }

@@ -32,6 +32,7 @@
 
 #include "perpx/chain/types.hpp"
 #include "perpx/core/json.hpp"
+#include "perpx/core/metrics.hpp"
 
 namespace perpx::chain {
 
@@ -167,6 +168,7 @@ class RpcClient {
   uint64_t next_id_ = 1;
   SleepFn sleep_;
   uint64_t jitter_state_;
+  core::Gauge* endpoint_up_;  // perpx_rpc_endpoint_up{endpoint=<redacted url>}: did the last round trip get a reply
 };
 
 // JSON-RPC quantities: a JSON string "0x" + 1..64 hex digits. Leading zeros

@@ -42,6 +42,22 @@
 // A subscription the node refuses after a reconnect is reported through the
 // error hook and dropped.
 //
+// Direct mode (ws:// only): while no subscription has been made on the
+// current connection, a request is written with one send() and its reply
+// read on the caller's thread: ppoll() on the socket until the deadline, a
+// MSG_PEEK of the frame header, and a synchronous Beast read once the whole
+// frame is in the socket, so no read is left pending between calls (each one
+// cost an EAGAIN read, an epoll_wait and a timer re-arm per call; bench rtt).
+// A reply that is not all there yet, longer than 16 KiB or fragmented is read
+// by one Asio read bounded by the deadline. The connection leaves direct mode
+// for good (a read stays pending, as with wss://) on the first subscribe, a
+// timeout (a late reply may follow), a control frame, or two messages at once; a reconnect without subscriptions enters it again. The
+// sync calls cannot block: the socket is non-blocking and a frame is only read
+// when all of it is there. It rests on the node sending nothing unasked while
+// no subscription exists and no request has timed out; a node that does is
+// still handled (the message is read and dropped or the mode left), at worst
+// one request times out. Idle pings run only while Asio waits, as before.
+//
 // TCP_NODELAY and TCP_QUICKACK are set on every connection and QUICKACK is
 // re-armed after each read (Linux clears it): without them anvil's pushes
 // stall about 40 ms (FIELD-NOTES.md).
@@ -84,6 +100,7 @@ struct WsStats {
   uint64_t connects = 0;      // successful connections (the first one included)
   uint64_t drops = 0;         // connections lost
   uint64_t dropped_messages = 0;  // replies nobody waited for, unparseable notifications
+  uint64_t direct_replies = 0;    // messages read in direct mode (on the caller's thread, no Asio wait)
 };
 
 class WsClient {

@@ -7,8 +7,11 @@
 // poll() asks the node for its latest head (and safe/finalized tags, or a
 // confirmation depth); events are queued by the tracker's sink and handed
 // to the executor after the tracker returns (the sink never calls back).
-// One thread; allocates.
+// A hook set with set_before_head sees each Advance first, so what it
+// changes (the trading state) applies to the executor's handling of that
+// same head. One thread; allocates.
 #include <deque>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -17,9 +20,14 @@
 
 namespace perpx::executor {
 
+// Runs at each new head before the executor sees it (the kill switch's
+// trips: trips.hpp); an error stops the drain there.
+using HeadHook = std::function<ExecResult<void>(const chain::BlockHeader& head, uint64_t now_ms)>;
+
 class HeadDriver {
  public:
   HeadDriver(chain::RpcClient& rpc, Executor& ex, chain::HeadTrackerOptions options = {});
+  void set_before_head(HeadHook hook) { before_head_ = std::move(hook); }
   HeadDriver(const HeadDriver&) = delete;
   HeadDriver& operator=(const HeadDriver&) = delete;
 
@@ -39,6 +47,7 @@ class HeadDriver {
   std::deque<chain::HeadEvent> queue_;
   chain::HeadTracker tracker_;
   uint64_t reorgs_ = 0;
+  HeadHook before_head_;
 };
 
 }  // namespace perpx::executor

@@ -21,6 +21,12 @@
 //                       settleBatch (unless someone else settled it first)
 //   6. TxEvents from the Submitter move the order on; a reverted fill fails
 //      the order with the venue's named error.
+// The kill switch is asked again before every step that puts an order on
+// the venue later than its place(): a committed order whose reveal the
+// current state would refuse is cancelled (its commitment expires), so a
+// trip at a head (trips.hpp, run before on_head) acts on that same head.
+// A kill-switch refusal is journalled as rejected with the risk gate's
+// typed reason ("halted" or "reducing").
 // Order states (journal): new -> sent | committing -> committed -> revealing |
 // queued -> settling -> included -> finalized; and rejected, failed,
 // cancelled. Open orders are those not finalized, rejected, failed or
@@ -69,9 +75,11 @@ struct ExecError {
 template <class T>
 using ExecResult = std::expected<T, ExecError>;
 
-// The oracle pipeline's mark for a market (none: no quorum). Without one
-// the executor uses the venue's own index price.
-using MarkSource = std::function<std::optional<core::U256>(std::string_view market)>;
+// The oracle pipeline's mark for a market, given the venue's own index:
+// the index itself for a market the pipeline does not watch, none when the
+// pipeline has no quorum (the gate then denies: kNoMark). Without a source
+// the executor uses the venue's index.
+using MarkSource = std::function<std::optional<core::U256>(std::string_view market, const core::U256& venue_index)>;
 
 struct ExecutorOptions {
   PathPolicyConfig paths;
@@ -158,9 +166,6 @@ class Executor {
   RiskGate* risk_ = nullptr;
   const Fencing* fencing_ = nullptr;
   MarkSource marks_;
-  // The day's starting equity (UTC day of event time): the daily loss is measured from it.
-  uint64_t day_ = 0;
-  std::optional<core::I256> day_start_equity_;
   bool relay_ = false;
   chain::BlockNum head_ = 0;
   std::map<int64_t, Live> live_;

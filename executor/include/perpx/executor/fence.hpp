@@ -106,6 +106,9 @@ class Fencing {
   // "fence-<strategy>-<market>-<now_ms>".
   FenceDecision fence(std::string_view strategy, FenceMode mode, std::string reason, uint64_t now_ms,
                       const AccountView& account, std::span<const MarketView> markets);
+  // A fence read back from the journal (session start): the mode only, no
+  // actions (they were the caller's when the fence was set).
+  void restore(std::string_view strategy, FenceMode mode) { fenced_[std::string(strategy)] = mode; }
   // Lifts the fence; nothing when it was not fenced.
   std::optional<FenceRecord> unfence(std::string_view strategy, std::string reason, uint64_t now_ms);
 

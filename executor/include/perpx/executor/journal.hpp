@@ -13,6 +13,11 @@
 //                 commit-reveal salt and deadline, the chosen path, the batch
 //                 it joined), each written before the action that needs it
 //   trading_state every kill-switch change with its cause
+//   fences        every fence change of a strategy (deny-new, isolate,
+//                 flatten, lifted) with its reason
+//   day_equity    the account's equity when each UTC day was first seen: the
+//                 daily loss and the drawdown trip are measured from it
+// Schema version 3; a version-2 file gains the two tables above on open.
 // Each call is one transaction: it happens whole or not at all.
 //
 // Errors are values; messages name the journal file and what failed, never
@@ -28,6 +33,8 @@
 #include <vector>
 
 #include "perpx/chain/types.hpp"
+#include "perpx/core/fixed.hpp"
+#include "perpx/executor/fence.hpp"
 #include "perpx/executor/kill_switch.hpp"
 #include "perpx/store/sqlite.hpp"
 
@@ -104,7 +111,9 @@ class Journal {
   JournalResult<void> add_txn(const TxnRecord& txn);
   JournalResult<void> set_txn_state(const chain::Hash32& hash, std::string_view state, uint64_t time_ms);
   JournalResult<std::vector<TxnRecord>> txns(int64_t order_id);
-  // Every txn not yet known final (signed, sent, outcome_unknown), oldest first.
+  // Every txn not yet known final, oldest first: signed, sent,
+  // outcome_unknown, and included ones of open orders (an inclusion is final
+  // only at finality: a restart must check that its block is still canonical).
   JournalResult<std::vector<TxnRecord>> unfinished_txns();
 
   // An order's named fact (set or overwritten), and all of them.
@@ -114,6 +123,16 @@ class Journal {
   JournalResult<void> add_state_change(const StateChange& change);
   // The latest journalled trading state (ACTIVE when none).
   JournalResult<TradingState> trading_state();
+
+  // Fence changes (fence.hpp's FenceRecord), oldest first, and what they leave fenced now.
+  JournalResult<void> add_fence_change(const FenceRecord& record);
+  JournalResult<std::vector<FenceRecord>> fence_changes();
+  JournalResult<std::map<std::string, FenceMode, std::less<>>> fences();
+
+  // The equity the account started UTC day `day` with (days since the epoch
+  // of event time): the first call of a day journals `equity_now` as it and
+  // every later call returns that, across restarts.
+  JournalResult<core::I256> day_start_equity(uint64_t day, const core::I256& equity_now, uint64_t time_ms);
 
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return db_.path(); }
 

@@ -71,6 +71,9 @@ class NonceManager {
   // A reorg: blocks above `unwind_to` are gone; their nonces are sent again
   // (their transactions must be rebroadcast). Returns them, lowest first.
   std::vector<uint64_t> unwound(chain::BlockNum unwind_to);
+  // One inclusion found gone (its block left the chain between two heads, so
+  // no reorg was reported): the nonce is sent again. kWrongState unless included.
+  std::expected<void, NonceErrc> not_included(uint64_t nonce);
   // Included at or below `block` and final: forgotten.
   void finalized(chain::BlockNum block);
 

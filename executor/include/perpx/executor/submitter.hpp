@@ -21,7 +21,19 @@
 //      them answers "already known"), and the nonce manager is seeded past
 //      everything journalled;
 //   6. a reorg that drops a block puts its transactions back to pending and
-//      rebroadcasts their bytes; finality forgets them.
+//      rebroadcasts their bytes; finality forgets them;
+//   7. gaps: a pending transaction the node no longer has (dropped from its
+//      pool) holds back every nonce above it; at the next head it is sent
+//      again as its journalled bytes ("already known": the node only hid
+//      it, and it is escalated as usual; refused for its price: the
+//      escalation replaces it), or, when the node refuses those for funds,
+//      replaced by a zero-value transfer to ourselves at the
+//      nonce (step "cancel", journalled first; the step it replaced fails:
+//      kFailed). A nonce the node calls too low on that resend was used
+//      elsewhere: kFailed;
+//   8. "nonce too low" on a first send: the nonce manager is synced with
+//      the chain's counts and the transaction signed once more at the next
+//      free nonce (the refused one is journalled failed).
 // The Submitter writes txn states only ("signed", "sent", "outcome_unknown",
 // "included", "replaced", "failed"); what they mean for an order is the
 // caller's (Executor), told by TxEvents.
@@ -128,6 +140,8 @@ struct Reconciled {
   std::vector<chain::Hash32> included;  // now known included
   std::vector<chain::Hash32> resent;    // journalled, never seen by the node, sent again (same bytes)
   std::vector<chain::Hash32> replaced;  // bumped: the old hash is replaced by a new one
+  std::vector<uint64_t> gaps_filled;    // nonces whose dropped transaction was resent or cancelled
+  std::vector<chain::Hash32> cancelled; // zero-value self-transfers that filled a gap
 };
 
 class Submitter {
@@ -155,8 +169,13 @@ class Submitter {
   // above unwind_to is tracked as pending again and its bytes rebroadcast
   // (the new branch may not carry it); each gives a kReorgedOut event.
   SubmitResult<Reconciled> on_reorg(chain::BlockNum unwind_to, uint64_t now_ms);
-  // Included at or below `block` is final: a kFinalized event each, then forgotten.
-  Reconciled on_finalized(chain::BlockNum block, uint64_t now_ms);
+  // Included at or below `block` is final: a kFinalized event each, then
+  // forgotten. Each is checked first against the chain: a receipt from a
+  // block that left the chain between two heads (a fast reorg, a builder's
+  // trial block) was never in HeadTracker's window, so no reorg reported it;
+  // such a transaction is rebroadcast (kReorgedOut) instead, and one found in
+  // another block is followed there.
+  SubmitResult<Reconciled> on_finalized(chain::BlockNum block, uint64_t now_ms);
 
  private:
   struct Pending {
@@ -184,6 +203,12 @@ class Submitter {
     return TxEvent{k, p.order_id, p.step, p.hash, block};
   }
   SubmitResult<std::optional<chain::Receipt>> find_receipt(const Pending& p);
+  // The nonce manager against the chain's latest and pending counts.
+  SubmitResult<void> sync_nonces();
+  // it's txn is not found by hash: resend, or cancel (it then tracks the cancel).
+  enum class GapFill : uint8_t { kKnown, kResent, kCancelled, kFailed };  // kFailed: stop tracking it
+  SubmitResult<GapFill> fill_gap(std::map<uint64_t, Pending>::iterator it, const chain::BlockHeader& head,
+                              uint64_t now_ms, Reconciled& out);
   // A receipt for one of p's hashes: journals which one landed and which were replaced.
   void settle(const Pending& p, const chain::Receipt& r, uint64_t now_ms, Reconciled& out);
   struct Included;
@@ -202,7 +227,10 @@ class Submitter {
   struct Included {
     Pending p;  // p.hash and p.raw: the one that landed
     chain::BlockNum block = 0;
+    chain::Hash32 block_hash;  // the block the receipt named
   };
+  // An inclusion that is gone: tracked as pending again, its bytes rebroadcast.
+  SubmitResult<void> rebroadcast(Included gone, chain::BlockNum from, uint64_t now_ms, Reconciled& out);
   std::map<uint64_t, Included> included_;  // by nonce, until finalized
   chain::BlockNum head_ = 0;
   PrivateSender private_send_;

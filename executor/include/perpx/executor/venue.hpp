@@ -72,6 +72,14 @@ class Venue {
   // The order filled now, for `account`: fill price and margin before/after.
   virtual VenueResult<VenueProjection> project(const chain::Address& account, const Order& o) = 0;
 
+  // The account now (equity, maintenance, positions): what the margin and
+  // drawdown trips read at each head. A venue that cannot read it on its
+  // own says so (the trips then have no account figures).
+  virtual VenueResult<VenueAccount> account(const chain::Address& account) {
+    (void)account;
+    return std::unexpected(VenueError{"venue " + std::string(name()) + " cannot read an account"});
+  }
+
   // Calldata. `deadline` is a block timestamp (s) after which the venue refuses the fill.
   virtual core::Bytes place_call(uint64_t market, const Order& o, uint64_t deadline) = 0;
   virtual core::Bytes commit_call(const chain::Address& account, uint64_t market, const Order& o,

@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "perpx/core/metrics.hpp"
 #include "perpx/oracle/checks.hpp"
 #include "perpx/oracle/price.hpp"
 
@@ -190,6 +191,8 @@ class Pipeline {
   // Scratch for process(): members, so nothing is zeroed per sample.
   std::array<Price, kMaxSources> others_{};
   std::array<Price, kMaxSources> scratch_{};
+  // perpx_oracle_rejections_total{source,reason}, registered by add_source.
+  std::array<std::array<core::Counter*, kReasonCount>, kMaxSources> rejections_{};
 };
 
 }  // namespace perpx::oracle

@@ -99,6 +99,7 @@ struct Position {
 };
 struct ClearinghouseState {
   std::string account_value, total_ntl_pos, total_margin_used, withdrawable;
+  std::string cross_maintenance_margin_used;  // crossMaintenanceMarginUsed
   std::vector<Position> positions;
   uint64_t time = 0;
 };
@@ -120,6 +121,16 @@ struct Funding {
   uint64_t time = 0;
 };
 
+// orderStatus (by oid or cloid): the order and where it is now, or unknown
+// ({"status":"unknownOid"}: the exchange never booked an order of that id for the user).
+struct OrderStatusInfo {
+  bool known = false;
+  OpenOrder order;       // coin, side, limitPx, sz (left), oid, timestamp, cloid
+  std::string orig_sz;   // the size placed
+  std::string status;    // "open", "filled", "canceled", "triggered", "rejected", "marginCanceled", ...
+  uint64_t status_timestamp = 0;
+};
+
 struct RateLimit {
   std::string cum_vlm;
   uint64_t n_requests_used = 0, n_requests_cap = 0;
@@ -134,22 +145,25 @@ HlResult<std::vector<OpenOrder>> parse_open_orders(const core::Json& j);
 HlResult<std::vector<Fill>> parse_user_fills(const core::Json& j);
 HlResult<std::vector<Funding>> parse_funding_history(const core::Json& j);
 HlResult<RateLimit> parse_user_rate_limit(const core::Json& j);
+HlResult<OrderStatusInfo> parse_order_status(const core::Json& j);
 
 // ---- /exchange replies ---------------------------------------------------------------
 
 struct OrderStatus {
   enum class Kind { kResting, kFilled, kSuccess, kWaitingForFill, kWaitingForTrigger, kError };
   Kind kind = Kind::kError;
-  uint64_t oid = 0;                  // resting, filled
+  uint64_t oid = 0;                  // resting, filled; a running TWAP's twapId
   std::optional<std::string> cloid;  // resting, filled, when the order had one
   std::string total_sz, avg_px;      // filled
   std::string error;                 // error: the exchange's message
 };
 struct ExchangeReply {
-  std::string type;                   // "order", "cancel", "default", ...
+  std::string type;                   // "order", "cancel", "twapOrder", "default", ...
   std::vector<OrderStatus> statuses;  // one per order/cancel, in order (empty for "default")
 };
 // {"status":"ok","response":{"type":..,"data":{"statuses":[..]}}} or {"status":"err","response":".."}.
+// twapOrder answers one status, {"data":{"status":{"running":{"twapId":n}} | {"error":".."}}}:
+// it becomes statuses[0] (kResting with oid = twapId, or kError).
 HlResult<ExchangeReply> parse_exchange_reply(const core::Json& j);
 
 // ---- API (agent) wallets ---------------------------------------------------------------
@@ -223,6 +237,9 @@ class HlRestClient {
   HlResult<std::vector<Funding>> funding_history(std::string_view coin, uint64_t start_time,
                                                  std::optional<uint64_t> end_time = std::nullopt);
   HlResult<RateLimit> user_rate_limit(std::string_view user);
+  // {"type":"orderStatus","user":..,"oid":n | "0x<cloid>"}.
+  HlResult<OrderStatusInfo> order_status(std::string_view user, uint64_t oid);
+  HlResult<OrderStatusInfo> order_status_by_cloid(std::string_view user, std::string_view cloid);
 
   // POST /exchange with a signed body (hyperliquid.hpp exchange_body). A
   // failure after the body may have left is kTransport/kOutcomeUnknown: look

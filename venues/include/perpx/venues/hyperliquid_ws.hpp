@@ -11,6 +11,12 @@
 //      orderUpdates: WsOrder[], userFills: {"isSnapshot"?, "user", "fills"},
 //      userEvents (channel "user"): {"fills"} | {"funding"} | {"liquidation"} | {"nonUserCancel"}
 //   -> {"method":"ping"}    <- {"channel":"pong"}
+//   -> {"method":"post","id":n,"request":{"type":"info"|"action","payload":{...}}}
+//   <- {"channel":"post","data":{"id":n,"response":{"type":"info"|"action"|"error","payload":...}}}
+//      ("Post requests": an info request's payload is the /info body and its
+//      answer {"type":<request type>,"data":<the /info reply>}; an action's is
+//      the signed /exchange body and its answer the /exchange reply; an error's
+//      payload is a string mirroring the HTTP status and reason)
 //   <- {"channel":"error","data":"<why>"}  (a refused subscription, a rate limit)
 // The server closes a connection it has not heard from in 60 s: the client
 // pings after ping_interval without sending anything, and treats a pong not
@@ -156,7 +162,14 @@ struct Pong {};
 struct ServerError {
   std::string message;  // data of {"channel":"error"}
 };
-using WsMessage = std::variant<SubscriptionAck, Pong, ServerError, L2Book, Trades, AllMids, OrderUpdates, UserFills, UserEvent>;
+// The answer to a post request (matched to it by id).
+struct PostReply {
+  uint64_t id = 0;
+  std::string type;   // "info" | "action" | "error"
+  core::Json payload;
+};
+using WsMessage =
+    std::variant<SubscriptionAck, Pong, ServerError, L2Book, Trades, AllMids, OrderUpdates, UserFills, UserEvent, PostReply>;
 
 // Parses one text message. Pure, never throws; kBadReply names the field
 // ("ws userFills data.fills[2].tid").
@@ -231,6 +244,21 @@ class HlWsClient {
   HlResult<void> subscribe(const Subscription& s);
   // Forgotten whatever the server says; its messages still in flight are dropped.
   HlResult<void> unsubscribe(const Subscription& s);
+
+  // Post requests over this connection, each with its own id, answered in
+  // any order (connecting first if needed); waits up to request_timeout for
+  // the answer, delivering nothing meanwhile (events that arrive are queued
+  // for poll()).
+  // post_info: the /info reply (the answer's payload.data), e.g. for
+  //   {"type":"l2Book","coin":"ETH"} the book as parse_l2_book reads it.
+  // post_action: a signed /exchange body (hyperliquid.hpp exchange_body);
+  //   the reply as HlRestClient::exchange gives it (per-order statuses).
+  // Errors: an "error" answer is kRateLimited (429 or a limit message) or
+  // kRejected (any other status: the request was refused); a lost connection
+  // or no answer in time is kTransport, and for an action kOutcomeUnknown
+  // (it may have been taken: look its cloid or nonce up before signing anew).
+  HlResult<core::Json> post_info(const core::Json& request);
+  HlResult<ExchangeReply> post_action(const core::Json& signed_body);
 
   // The same ids the userFills/userEvents subscription of `user` uses: for a
   // REST backfill (HlRestClient::user_fills) after a reconnect.

@@ -27,6 +27,7 @@ class RefAdapter final : public executor::Venue {
 
   executor::VenueResult<executor::VenueMarket> market(std::string_view market) override;
   executor::VenueResult<executor::VenueProjection> project(const chain::Address& account, const executor::Order& o) override;
+  executor::VenueResult<executor::VenueAccount> account(const chain::Address& account) override;
 
   core::Bytes place_call(uint64_t market, const executor::Order& o, uint64_t deadline) override;
   core::Bytes commit_call(const chain::Address& account, uint64_t market, const executor::Order& o,

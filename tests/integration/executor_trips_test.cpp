@@ -1,0 +1,185 @@
+// The kill switch's oracle trips in a running session, on a real anvil with
+// the drill world: the session (exec_session.hpp, as `perpx order place`
+// runs it) reads the world's Chainlink, Pyth and Uniswap v3 ETH feeds at
+// every head through the oracle pipeline. Outlier rounds are pushed through
+// the world's Chainlink aggregator, dated ahead of the chain (the venue's
+// own oracle then ignores them and keeps trading on Pyth; the pipeline
+// rejects them): the third rejection reduces the session at that head, a
+// commit waiting for its reveal at that same head is withheld, a new
+// non-reduce-only order is refused with the typed reason, and a
+// reduce-only one still fills; all of it journalled. With two sources, one
+// rejected round loses the quorum and halts. The chain is read on its own
+// (the venue's position) to check what filled.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <optional>
+
+#include "exec_session.hpp"
+#include "value_of.hpp"
+#include "venues_fixture.hpp"
+#include "perpx/store/sqlite.hpp"
+
+using namespace venue_test;
+using perpx::test::value_of;
+
+namespace {
+
+struct TripWorld {
+  VenueChain vc;
+  std::filesystem::path dir;
+  uint64_t now = app::wall_ms();
+  uint64_t round = 100;
+
+  TripWorld() : dir(make_dir()) {}
+  ~TripWorld() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  static std::filesystem::path make_dir() {
+    char t[] = "/tmp/perpx-trips-XXXXXX";
+    REQUIRE(mkdtemp(t) != nullptr);
+    return t;
+  }
+  app::SessionOptions options(bool with_pool) {
+    const auto& w = vc.lw.world;
+    app::SessionOptions o;
+    o.rpc_url = vc.lw.chain.rpc_url();
+    o.journal = dir / "journal.sqlite";
+    o.venue = w.venue;
+    o.oracle_feeds = {"ETH:chainlink=chainlink:" + core::to_hex(w.eth_usd.view()),
+                      "ETH:pyth=pyth:" + core::to_hex(w.pyth.view()) + ":" + std::string(app::kPythEthUsd)};
+    if (with_pool)
+      o.oracle_feeds.push_back("ETH:univ3=univ3:" + core::to_hex(w.pool.view()) + (w.token0 == w.usd ? ":invert" : ""));
+    o.executor.reveal_depth = 2;  // a commit reveals two blocks after its own
+    return o;
+  }
+  // A Chainlink round at `dollars`, dated 10 minutes ahead of the chain.
+  void outlier(uint64_t dollars) {
+    const uint64_t ahead = vc.head().timestamp + 600;
+    vc.transact(kDeployer, vc.lw.world.eth_usd, "submitRound(uint80,int256,uint256,uint256)",
+                Json::array({std::to_string(++round), std::to_string(dollars) + "00000000", std::to_string(ahead),
+                             std::to_string(ahead)}));
+  }
+  executor::Order order(std::string id, executor::Side side, uint64_t limit, executor::Path path, bool reduce_only) {
+    executor::Order o;
+    o.venue = "ref";
+    o.market = "ETH";
+    o.side = side;
+    o.size = kE18;
+    o.limit_price = kE18 * U256{limit};
+    o.path = path;
+    o.reduce_only = reduce_only;
+    o.strategy = "test";
+    o.client_id = std::move(id);
+    return o;
+  }
+  // Polls until the order is final or included (bounded).
+  std::string follow(app::ExecSession& s, int64_t id) {
+    for (int i = 0; i < 30; ++i) {
+      const std::string st = value_of(s.journal.order(id)).state;
+      if (st == "included" || st == "finalized" || st == "failed" || st == "rejected" || st == "cancelled") return st;
+      vc.mine();
+      value_of(s.poll(++now));
+    }
+    return value_of(s.journal.order(id)).state;
+  }
+  std::vector<std::pair<std::string, std::string>> trading_rows() {
+    auto db = store::Db::open(dir / "journal.sqlite", false);
+    REQUIRE(db);
+    auto st = db->prepare("SELECT to_state, cause FROM trading_state ORDER BY seq");
+    REQUIRE(st);
+    std::vector<std::pair<std::string, std::string>> out;
+    while (st->step() == 100) out.emplace_back(st->text(0), st->text(1));
+    return out;
+  }
+  std::string last_detail(app::ExecSession& s, int64_t id) { return value_of(s.journal.events(id)).back().detail; }
+};
+
+}  // namespace
+
+TEST_CASE("a burst of outlier prices reduces the running session at that head: a waiting reveal is withheld, "
+          "new orders are refused, reduce-only ones fill",
+          "[anvil][executor][trips]") {
+  TripWorld t;
+  app::ExecSession s(t.options(true), t.vc.lw.chain.dev_key(kTrader1));
+  REQUIRE(s.kill.state() == executor::TradingState::kActive);
+  REQUIRE(s.trips.mark("ETH").has_value());  // three sources at 3000: a quorum
+
+  // A position to reduce later.
+  const int64_t buy = value_of(s.ex.place(t.order("buy-1", executor::Side::kBuy, 3100, executor::Path::kPublic, false), ++t.now));
+  REQUIRE(t.follow(s, buy) == "included");
+  REQUIRE(ok(t.vc.venue.position(t.vc.who(kTrader1), 0)).size == I256::from_u256(kE18));
+
+  // Two outliers, each seen at its own head: rejected, not yet a burst.
+  t.outlier(6000);
+  value_of(s.poll(++t.now));
+  t.outlier(6010);
+  value_of(s.poll(++t.now));
+  CHECK(s.kill.state() == executor::TradingState::kActive);
+  CHECK(s.tripped.empty());
+
+  // A commit-reveal order: committed now, its reveal due two blocks on.
+  const int64_t cr =
+      value_of(s.ex.place(t.order("cr-1", executor::Side::kBuy, 3100, executor::Path::kCommitReveal, false), ++t.now));
+  REQUIRE(value_of(s.journal.order(cr)).state == "committing");
+  // The third outlier lands in the block after the commit; one poll sees both heads.
+  t.outlier(6020);
+  value_of(s.poll(++t.now));  // commit's head: committed; outlier's head: the trip, then the reveal's turn
+  t.vc.mine();
+  value_of(s.poll(++t.now));
+
+  CHECK(s.kill.state() == executor::TradingState::kReducing);
+  REQUIRE(s.tripped.size() == 1);
+  CHECK(s.tripped[0].cause == executor::TripCause::kOracleRejectBurst);
+  CHECK(s.tripped[0].detail.find("chainlink") != std::string::npos);
+  const auto rows = t.trading_rows();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0] == std::pair<std::string, std::string>{"reducing", "oracle_reject_burst"});
+  CHECK(value_of(s.journal.trading_state()) == executor::TradingState::kReducing);
+
+  // The commit was never revealed: cancelled with the typed reason.
+  CHECK(value_of(s.journal.order(cr)).state == "cancelled");
+  CHECK(t.last_detail(s, cr).find("\"reason\":\"reducing\"") != std::string::npos);
+  for (const auto& x : value_of(s.journal.txns(cr))) CHECK(x.step == "commit");
+
+  // A new order that adds risk is refused before anything is signed, journalled with the reason.
+  auto refused = s.ex.place(t.order("buy-2", executor::Side::kBuy, 3100, executor::Path::kPublic, false), ++t.now);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == executor::ExecErrc::kHalted);
+  CHECK(refused.error().message.starts_with("reducing"));
+  REQUIRE(refused.error().order_id != 0);
+  CHECK(value_of(s.journal.order(refused.error().order_id)).state == "rejected");
+  CHECK(t.last_detail(s, refused.error().order_id).find("\"reason\":\"reducing\"") != std::string::npos);
+  CHECK(value_of(s.journal.txns(refused.error().order_id)).empty());
+
+  // Reduce-only still passes and fills: the position is closed on the venue.
+  const int64_t sell =
+      value_of(s.ex.place(t.order("sell-1", executor::Side::kSell, 2900, executor::Path::kPublic, true), ++t.now));
+  CHECK(t.follow(s, sell) == "included");
+  CHECK(ok(t.vc.venue.position(t.vc.who(kTrader1), 0)).size == I256{0});
+
+  // A new session on the same journal starts reducing.
+  executor::Journal again = value_of(executor::Journal::open(t.dir / "journal.sqlite"));
+  CHECK(value_of(again.trading_state()) == executor::TradingState::kReducing);
+}
+
+TEST_CASE("one rejected price of two sources loses the quorum and halts the session", "[anvil][executor][trips]") {
+  TripWorld t;
+  app::ExecSession s(t.options(false), t.vc.lw.chain.dev_key(kTrader1));
+  REQUIRE(s.kill.state() == executor::TradingState::kActive);
+  REQUIRE(s.trips.mark("ETH").has_value());
+  t.outlier(4500);
+  value_of(s.poll(++t.now));
+  CHECK(s.kill.state() == executor::TradingState::kHalted);
+  REQUIRE_FALSE(s.tripped.empty());
+  CHECK(s.tripped.back().cause == executor::TripCause::kOracleNoQuorum);
+  CHECK(s.tripped.back().to == executor::TradingState::kHalted);
+  CHECK_FALSE(s.trips.mark("ETH").has_value());
+  CHECK(t.trading_rows().back() == std::pair<std::string, std::string>{"halted", "oracle_no_quorum"});
+  // Halted: even a reduce-only order is refused, with its reason.
+  auto refused = s.ex.place(t.order("ro-1", executor::Side::kSell, 2900, executor::Path::kPublic, true), ++t.now);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == executor::ExecErrc::kHalted);
+  CHECK(t.last_detail(s, refused.error().order_id).find("\"reason\":\"halted\"") != std::string::npos);
+}
