@@ -76,7 +76,6 @@
 #include "perpx/core/address.hpp"
 #include "perpx/core/hex.hpp"
 #include "perpx/oracle/pipeline.hpp"
-#include "perpx/store/sqlite.hpp"
 #include "perpx/strategies/carry.hpp"
 #include "perpx/strategies/hedger.hpp"
 #include "perpx/strategies/recording.hpp"
@@ -569,7 +568,7 @@ void Demo::route(const strategies::Decision& d, std::optional<SteadyClock::time_
     }
     return;
   }
-  auto id = session_->ex.place(o, now_ms_);
+  auto id = session_->ex.place(o, now_ms_, seen.value_or(SteadyClock::now()));  // /metrics' tick to wire from the price
   if (seen && o.strategy == hcfg_.name && id)
     latencies_us_.push_back(std::chrono::duration<double, std::micro>(SteadyClock::now() - *seen).count());
   if (!id) {
@@ -933,12 +932,10 @@ Json Demo::summary() {
 
   // Kill-switch changes: the journal's own rows.
   Json changes = Json::array();
-  {
-    auto db = need(store::Db::open(result_.journal, false), "journal");
-    auto st = need(db.prepare("SELECT time_ms, from_state, to_state, cause, detail FROM trading_state ORDER BY seq"), "journal");
-    while (st.step() == 100 /* SQLITE_ROW */)
-      changes.push_back({{"time_ms", st.i64(0)}, {"from", st.text(1)}, {"to", st.text(2)}, {"cause", st.text(3)}, {"detail", st.text(4)}});
-  }
+  for (const executor::StateChange& ch : need(session_->journal.state_changes(), "journal"))
+    changes.push_back({{"time_ms", ch.time_ms}, {"from", executor::trading_state_name(ch.from)},
+                       {"to", executor::trading_state_name(ch.to)}, {"cause", executor::trip_cause_name(ch.cause)},
+                       {"detail", ch.detail}});
   bool reduced = false, resumed = false;
   for (const Json& ch : changes) {
     if (ch["to"] == "reducing") reduced = true;

@@ -104,7 +104,7 @@ ExecSession::ExecSession(const SessionOptions& o, signer::SecretKey key, int)
       }()),
       ex(venue, submitter, journal, kill, rpc, o.executor),
       driver(rpc, ex, tracker_options(o)),
-      trips(kill, journal, executor::TripConfig{o.risk.margin_buffer_bps}) {
+      trips(kill, journal, executor::TripConfig{o.risk.margin_buffer_bps, std::string(venue.name())}) {
   if (!o.relays.empty()) {
     relay.emplace(o.relays, signer::SecretKey::generate());  // a fresh searcher (reputation) key per session
     submitter.set_private_sender(executor::relay_sender(*relay));

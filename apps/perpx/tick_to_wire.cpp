@@ -39,6 +39,7 @@
 #include "perpx/executor/fees.hpp"
 #include "perpx/executor/fence.hpp"
 #include "perpx/executor/kill_switch.hpp"
+#include "perpx/executor/metrics.hpp"
 #include "perpx/executor/nonces.hpp"
 #include "perpx/executor/risk.hpp"
 #include "perpx/oracle/pipeline.hpp"
@@ -494,13 +495,8 @@ class Engine {
         logger_(logger),
         records_(total),
         feed_{aggregator(), 8},
-        tick_hist_(core::default_registry().histogram("perpx_tick_to_wire_seconds",
-                                                      "From a price frame's first byte read to its hedge on the wire",
-                                                      core::kLatencyBuckets)),
         accepted_(core::default_registry().counter("perpx_oracle_samples_total", "Oracle samples by outcome",
                                                    {{"outcome", "accepted"}})),
-        sent_(core::default_registry().counter("perpx_orders_total", "Orders by state and path",
-                                               {{"state", "sent"}, {"path", "public"}})),
         approved_(core::default_registry().counter("perpx_risk_approved_total", "Orders the risk gate approved")) {
     source_ = pipeline_.add_source("chainlink:eth-usd");
     strategies::Book book;
@@ -612,8 +608,8 @@ class Engine {
     r.t[kSend] = now_ns();
     r.allocs[kSend] = static_cast<uint32_t>(t_probe.allocs);
     if (r.instrumented) {
-      sent_.inc();
-      tick_hist_.observe(std::chrono::nanoseconds(r.t[kSend] - r.t[kRead]));
+      executor::metrics::order_state("sent", executor::Path::kPublic);  // the executor's own series
+      executor::metrics::tick_to_wire(std::chrono::nanoseconds(r.t[kSend] - r.t[kRead]));
     }
     const Probe p = t_probe;
     t_probe.armed = false;
@@ -703,9 +699,7 @@ class Engine {
   std::optional<Pending> pending_;
   chain::ChainlinkFeed feed_;
   std::string error_;
-  core::Histogram& tick_hist_;
   core::Counter& accepted_;
-  core::Counter& sent_;
   core::Counter& approved_;
 };
 
@@ -912,7 +906,7 @@ core::Json run_tick_to_wire(const Options& o) {
     (engine.records()[i].instrumented ? instrumented : plain).push_back(&engine.records()[i]);
   core::Json j = summarize(plain, hooks);
   core::Json with = summarize(instrumented, hooks);
-  with["metrics"] = "core/metrics.hpp default registry: histogram perpx_tick_to_wire_seconds, 3 counters";
+  with["metrics"] = "core::default_registry(): the executor's perpx_tick_to_wire_seconds and perpx_orders_total, 2 counters";
   with["logging"] = "ops::Logger, JSON lines to /dev/null: 2 records per event (oracle.accepted, order.signed)";
   with["log_records_written"] = log_written;
   with["log_records_dropped"] = log_dropped;

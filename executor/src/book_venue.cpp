@@ -2,6 +2,7 @@
 #include "perpx/executor/book_venue.hpp"
 
 #include "perpx/core/json.hpp"
+#include "venue_risk.hpp"
 
 namespace perpx::executor {
 
@@ -46,15 +47,7 @@ std::string_view book_state_name(BookState s) noexcept {
 }
 
 std::string_view journal_state(BookState s) noexcept {
-  switch (s) {
-    case BookState::kResting: return "resting";
-    case BookState::kFilled: return "filled";
-    case BookState::kTwapRunning: return "twap_running";
-    case BookState::kCancelled: return "cancelled";
-    case BookState::kRejected: return "rejected";
-    case BookState::kUnknown: return "outcome_unknown";
-  }
-  return "outcome_unknown";
+  return s == BookState::kUnknown ? "outcome_unknown" : book_state_name(s);
 }
 
 std::string_view describe(BookErrc e) noexcept {
@@ -266,30 +259,9 @@ ExecResult<std::vector<BookPlaced>> BookExecutor::recover(uint64_t now_ms) {
 
 std::expected<std::optional<Approved>, std::string> BookExecutor::check_risk(const Order& o, const VenueMarket& m,
                                                                              const VenueProjection& p, uint64_t now_ms) {
-  auto mark_of = [&](const VenueMarket& vm) -> std::optional<core::U256> {
-    return marks_ ? marks_(vm.name, vm.index) : std::optional<core::U256>(vm.index);
-  };
-  std::vector<MarketView> markets{MarketView{m.name, mark_of(m), m.max_leverage, m.mm_fraction}};
-  for (const PositionView& pos : p.before.positions) {
-    if (pos.market == m.name) continue;
-    auto vm = venue_->market(pos.market);
-    if (!vm) return std::unexpected("market " + pos.market + ": " + vm.error().message);
-    markets.push_back(MarketView{vm->name, mark_of(*vm), vm->max_leverage, vm->mm_fraction});
-  }
-  const uint64_t day = now_ms / 86'400'000;
-  if (day != day_ || !day_start_equity_) {
-    day_ = day;
-    day_start_equity_ = p.before.equity;
-  }
-  AccountView account;
-  account.venue = std::string(venue_->name());
-  account.equity = p.before.equity;
-  account.maintenance_margin = p.before.maintenance_margin;
-  account.positions = p.before.positions;
-  account.day_realized_pnl = p.before.equity - *day_start_equity_;
-  const RiskInputs in{account, markets, Projection{p.after.equity, p.after.maintenance_margin}, kill_->state(), now_ms};
-  auto r = risk_->check(o, in, *fencing_);
-  if (!r) return std::unexpected(std::string(deny_reason_name(r.error().reason)) + ": " + r.error().detail);
+  auto r = detail::check_venue_risk(*risk_, *fencing_, *kill_, *journal_, marks_, std::string(venue_->name()),
+                                    [&](std::string_view name) { return venue_->market(name); }, o, m, p, now_ms);
+  if (!r) return std::unexpected(r.error());
   return std::optional<Approved>{*r};
 }
 

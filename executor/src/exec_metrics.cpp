@@ -1,4 +1,4 @@
-#include "exec_metrics.hpp"
+#include "perpx/executor/metrics.hpp"
 
 #include <array>
 
@@ -40,7 +40,7 @@ struct Series {
       trading[i] = &r.gauge("perpx_kill_switch_state", "1 for the kill switch's journalled trading state, 0 for the others.",
                             {{"state", trading_state_name(kTradingStates[i])}});
     tick_to_wire = &r.histogram("perpx_tick_to_wire_seconds",
-                                "From the decision to place an order to its first transaction written to the node.",
+                                "From the event an order answers to its first transaction written to the node.",
                                 core::kLatencyBuckets);
   }
 };

@@ -6,7 +6,8 @@
 #include "perpx/core/hex.hpp"
 #include "perpx/core/json.hpp"
 #include "perpx/signer/txn.hpp"
-#include "exec_metrics.hpp"
+#include "perpx/executor/metrics.hpp"
+#include "venue_risk.hpp"
 
 namespace perpx::executor {
 
@@ -131,8 +132,7 @@ core::U256 Executor::notional_wei(const Order& o, const std::optional<VenueMarke
   return notional(o) * core::kWad / eth->index;
 }
 
-ExecResult<int64_t> Executor::place(const Order& o, uint64_t now_ms) {
-  const auto t0 = std::chrono::steady_clock::now();  // tick to wire: to the first transaction sent
+ExecResult<int64_t> Executor::place(const Order& o, uint64_t now_ms, std::chrono::steady_clock::time_point seen) {
   if (o.size.is_zero() || o.limit_price.is_zero())
     return std::unexpected(ExecError{ExecErrc::kInvalid, "size and limit price must be above zero", 0});
   if (o.client_id.empty()) return std::unexpected(ExecError{ExecErrc::kInvalid, "an order needs a client order id", 0});
@@ -154,7 +154,8 @@ ExecResult<int64_t> Executor::place(const Order& o, uint64_t now_ms) {
   l.order = std::move(canon);
   l.state = "new";
   if (auto r = route(*id, l, now_ms); !r) return std::unexpected(r.error());
-  metrics::tick_to_wire(std::chrono::steady_clock::now() - t0);
+  if (l.state != "new" && l.state != "routed")  // its first transaction went out (else it waits for a head)
+    metrics::tick_to_wire(std::chrono::steady_clock::now() - seen);
   if (!final_state(l.state)) live_[*id] = std::move(l);
   return *id;
 }
@@ -255,29 +256,9 @@ ExecResult<void> Executor::route(int64_t id, Live& l, uint64_t now_ms) {
 std::expected<std::optional<Approved>, std::string> Executor::check_risk(const Live& l, const VenueMarket& m,
                                                                          const VenueProjection& p, uint64_t now_ms) {
   if (!risk_ || !fencing_) return std::optional<Approved>{};
-  auto mark_of = [&](const VenueMarket& vm) -> std::optional<core::U256> {
-    return marks_ ? marks_(vm.name, vm.index) : std::optional<core::U256>(vm.index);
-  };
-  std::vector<MarketView> markets{MarketView{m.name, mark_of(m), m.max_leverage, m.mm_fraction}};
-  for (const PositionView& pos : p.before.positions) {
-    if (pos.market == m.name) continue;
-    auto vm = venue_->market(pos.market);
-    if (!vm) return std::unexpected("market " + pos.market + ": " + vm.error().message);
-    markets.push_back(MarketView{vm->name, mark_of(*vm), vm->max_leverage, vm->mm_fraction});
-  }
-  // The daily loss from the first equity seen this UTC day (journalled: a
-  // restart keeps the day's start; the drawdown trip reads the same figure).
-  auto start = journal_->day_start_equity(now_ms / 86'400'000, p.before.equity, now_ms);
-  if (!start) return std::unexpected("journal: " + start.error().message);
-  AccountView account;
-  account.venue = std::string(venue_->name());
-  account.equity = p.before.equity;
-  account.maintenance_margin = p.before.maintenance_margin;
-  account.positions = p.before.positions;
-  account.day_realized_pnl = p.before.equity - *start;  // realised and unrealised together
-  const RiskInputs in{account, markets, Projection{p.after.equity, p.after.maintenance_margin}, kill_->state(), now_ms};
-  auto r = risk_->check(l.order, in, *fencing_);
-  if (!r) return std::unexpected(std::string(deny_reason_name(r.error().reason)) + ": " + r.error().detail);
+  auto r = detail::check_venue_risk(*risk_, *fencing_, *kill_, *journal_, marks_, std::string(venue_->name()),
+                                    [&](std::string_view name) { return venue_->market(name); }, l.order, m, p, now_ms);
+  if (!r) return std::unexpected(r.error());
   return std::optional<Approved>{*r};
 }
 

@@ -4,7 +4,7 @@
 
 #include "perpx/core/hex.hpp"
 #include "perpx/core/json.hpp"
-#include "exec_metrics.hpp"
+#include "perpx/executor/metrics.hpp"
 
 namespace perpx::executor {
 
@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS fences (
   from_mode TEXT NOT NULL, to_mode TEXT NOT NULL, reason TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS fences_by_strategy ON fences(strategy, seq);
 CREATE TABLE IF NOT EXISTS day_equity (
-  day INTEGER PRIMARY KEY, equity TEXT NOT NULL, time_ms INTEGER NOT NULL);
+  venue TEXT NOT NULL, day INTEGER NOT NULL, equity TEXT NOT NULL, time_ms INTEGER NOT NULL,
+  PRIMARY KEY (venue, day));
 )";
 
 constexpr const char* kOrderColumns =
@@ -337,6 +338,21 @@ JournalResult<void> Journal::add_state_change(const StateChange& c) {
   return {};
 }
 
+JournalResult<std::vector<StateChange>> Journal::state_changes() {
+  auto s = db_.prepare("SELECT time_ms, from_state, to_state, cause, detail FROM trading_state ORDER BY seq");
+  if (!s) return std::unexpected(io("trading state"));
+  std::vector<StateChange> out;
+  while (s->step() == SQLITE_ROW) {
+    auto from = parse_trading_state(s->text(1));
+    auto to = parse_trading_state(s->text(2));
+    auto cause = parse_trip_cause(s->text(3));
+    if (!from || !to || !cause)
+      return std::unexpected(JournalError{JournalErrc::kIo, path().string() + ": unreadable kill-switch change"});
+    out.push_back(StateChange{*from, *to, *cause, s->text(4), static_cast<uint64_t>(s->i64(0))});
+  }
+  return out;
+}
+
 JournalResult<TradingState> Journal::trading_state() {
   auto s = db_.prepare("SELECT to_state FROM trading_state ORDER BY seq DESC LIMIT 1");
   if (!s) return std::unexpected(io("trading state"));
@@ -393,12 +409,14 @@ JournalResult<std::map<std::string, FenceMode, std::less<>>> Journal::fences() {
   return out;
 }
 
-JournalResult<core::I256> Journal::day_start_equity(uint64_t day, const core::I256& equity_now, uint64_t time_ms) {
+JournalResult<core::I256> Journal::day_start_equity(std::string_view venue, uint64_t day, const core::I256& equity_now,
+                                                    uint64_t time_ms) {
   // Read first: a day's start is written once, and a write costs a sync.
   for (int pass = 0; pass < 2; ++pass) {
-    auto s = db_.prepare("SELECT equity FROM day_equity WHERE day = ?");
+    auto s = db_.prepare("SELECT equity FROM day_equity WHERE venue = ? AND day = ?");
     if (!s) return std::unexpected(io("day equity"));
-    s->bind(1, i64(day));
+    s->bind(1, venue);
+    s->bind(2, i64(day));
     if (s->step() == SQLITE_ROW) {
       auto e = core::parse_i256(core::Json(s->text(0)));
       if (!e)
@@ -407,12 +425,14 @@ JournalResult<core::I256> Journal::day_start_equity(uint64_t day, const core::I2
       return *e;
     }
     if (pass == 1) break;
-    auto w = db_.prepare("INSERT INTO day_equity(day, equity, time_ms) VALUES(?,?,?) ON CONFLICT(day) DO NOTHING");
+    auto w = db_.prepare("INSERT INTO day_equity(venue, day, equity, time_ms) VALUES(?,?,?,?) "
+                         "ON CONFLICT(venue, day) DO NOTHING");
     if (!w) return std::unexpected(io("day equity"));
-    w->bind(1, i64(day));
+    w->bind(1, venue);
+    w->bind(2, i64(day));
     const std::string text = core::to_decimal(equity_now);
-    w->bind(2, std::string_view(text));
-    w->bind(3, i64(time_ms));
+    w->bind(3, std::string_view(text));
+    w->bind(4, i64(time_ms));
     if (!w->run()) return std::unexpected(io("day equity"));
   }
   return std::unexpected(io("day equity"));

@@ -30,6 +30,13 @@ std::string_view trip_cause_name(TripCause c) noexcept {
   return "?";
 }
 
+std::optional<TripCause> parse_trip_cause(std::string_view s) noexcept {
+  for (TripCause c : {TripCause::kManual, TripCause::kOracleNoQuorum, TripCause::kOracleRejectBurst,
+                      TripCause::kMarginBuffer, TripCause::kDrawdown, TripCause::kSendFailures, TripCause::kStress})
+    if (trip_cause_name(c) == s) return c;
+  return std::nullopt;
+}
+
 std::optional<StateChange> KillSwitch::move(TradingState to, TripCause cause, std::string detail, uint64_t time_ms,
                                             bool may_relax) {
   if (to == state_ || (!may_relax && to < state_)) return std::nullopt;

@@ -38,10 +38,12 @@ std::optional<TimeInForce> parse_tif(std::string_view s) noexcept { return parse
 std::string_view path_name(Path p) noexcept { return name_of(kPaths, p); }
 std::optional<Path> parse_path(std::string_view s) noexcept { return parse_named(kPaths, s); }
 
-I256 signed_size(const Order& o) noexcept {
-  const I256 s = I256::from_u256(o.size);
-  return o.side == Side::kBuy ? s : -s;
+I256 signed_size(Side side, const core::U256& size) noexcept {
+  const I256 s = I256::from_u256(size);
+  return side == Side::kBuy ? s : -s;
 }
+
+I256 signed_size(const Order& o) noexcept { return signed_size(o.side, o.size); }
 
 core::U256 notional(const Order& o) noexcept { return o.size * o.limit_price / core::kWad; }
 

@@ -5,7 +5,7 @@
 #include "perpx/core/hex.hpp"
 #include "perpx/core/keccak.hpp"
 #include "perpx/signer/txn.hpp"
-#include "exec_metrics.hpp"
+#include "perpx/executor/metrics.hpp"
 
 namespace perpx::executor {
 

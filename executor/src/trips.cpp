@@ -116,7 +116,7 @@ TripResult<std::vector<StateChange>> Trips::on_account(const VenueAccount& a, ui
     }
   }
   // Drawdown from the day's journalled start.
-  auto start = journal_->day_start_equity(now_ms / 86'400'000, a.equity, now_ms);
+  auto start = journal_->day_start_equity(config_.venue, now_ms / 86'400'000, a.equity, now_ms);
   if (!start) return std::unexpected(TripError{TripErrc::kJournal, start.error().message});
   if (*start > core::I256{0} && a.equity < *start) {
     const core::U256 loss = (*start - a.equity).abs();

@@ -5,6 +5,7 @@
 
 #include "fmt.hpp"
 #include "json_fields.hpp"
+#include "overload.hpp"
 #include "perpx/strategies/impact.hpp"
 #include "perpx/strategies/portfolio.hpp"
 
@@ -15,17 +16,7 @@ using core::Json;
 using core::U256;
 using executor::Side;
 using executor::Urgency;
-
-namespace {
-
-template <class... F>
-struct Overload : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overload(F...) -> Overload<F...>;
-
-}  // namespace
+using detail::Overload;
 
 std::string_view carry_state_name(CarryState s) noexcept {
   switch (s) {

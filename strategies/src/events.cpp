@@ -3,6 +3,7 @@
 #include <type_traits>
 
 #include "json_fields.hpp"
+#include "overload.hpp"
 
 namespace perpx::strategies {
 
@@ -11,17 +12,7 @@ using detail::get_i256;
 using detail::get_string;
 using detail::get_u256;
 using detail::get_u64;
-
-namespace {
-
-template <class... F>
-struct Overload : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overload(F...) -> Overload<F...>;
-
-}  // namespace
+using detail::Overload;
 
 uint64_t event_time_us(const Event& e) {
   return std::visit([](const auto& v) { return v.time_us; }, e);

@@ -5,6 +5,7 @@
 
 #include "fmt.hpp"
 #include "json_fields.hpp"
+#include "overload.hpp"
 #include "perpx/strategies/impact.hpp"
 #include "perpx/strategies/portfolio.hpp"
 
@@ -15,15 +16,9 @@ using core::Json;
 using core::U256;
 using executor::Side;
 using executor::Urgency;
+using detail::Overload;
 
 namespace {
-
-template <class... F>
-struct Overload : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overload(F...) -> Overload<F...>;
 
 bool contains(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();

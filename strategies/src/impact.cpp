@@ -8,11 +8,6 @@ using executor::Side;
 
 namespace {
 const U256 kBps{10'000};
-
-I256 signed_of(Side side, const U256& size) {
-  const I256 s = I256::from_u256(size);
-  return side == Side::kBuy ? s : -s;
-}
 }  // namespace
 
 U256 budget_price(const U256& index, Side side, uint32_t budget_bps) {
@@ -27,7 +22,7 @@ U256 budget_price(const U256& index, Side side, uint32_t budget_bps) {
 bool within_limit(const venues::RefModel& model, size_t market, const U256& index, const I256& skew, Side side,
                   const U256& size, const U256& limit) {
   if (size.is_zero()) return true;
-  const auto fill = model.impact_price(market, index, skew, signed_of(side, size));
+  const auto fill = model.impact_price(market, index, skew, executor::signed_size(side, size));
   if (!fill) return false;  // the venue would revert (a non-positive price): never within a limit
   return side == Side::kBuy ? *fill <= limit : *fill >= limit;
 }

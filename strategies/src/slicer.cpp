@@ -6,6 +6,7 @@
 
 #include "fmt.hpp"
 #include "json_fields.hpp"
+#include "overload.hpp"
 #include "perpx/strategies/impact.hpp"
 
 namespace perpx::strategies {
@@ -14,22 +15,7 @@ using core::I256;
 using core::Json;
 using core::U256;
 using executor::Side;
-
-namespace {
-
-template <class... F>
-struct Overload : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overload(F...) -> Overload<F...>;
-
-I256 signed_of(Side side, const U256& size) {
-  const I256 s = I256::from_u256(size);
-  return side == Side::kBuy ? s : -s;
-}
-
-}  // namespace
+using detail::Overload;
 
 std::string_view slice_mode_name(SliceMode m) noexcept { return m == SliceMode::kTwap ? "twap" : "vwap"; }
 
@@ -113,7 +99,7 @@ bool Slicer::done() const noexcept { return filled_ >= config_.parent.size; }
 I256 Slicer::worst_skew() const {
   U256 ours = filled_;
   if (in_flight_) ours = ours + in_flight_->size;
-  return skew0_ + signed_of(config_.parent.side, ours);
+  return skew0_ + executor::signed_size(config_.parent.side, ours);
 }
 
 std::optional<Decision> Slicer::child(uint64_t time_us) {
@@ -144,7 +130,7 @@ std::optional<Decision> Slicer::child(uint64_t time_us) {
   d.order.limit_price = config_.limit ? limit : config_.parent.limit_price;
   d.order.strategy = config_.name;
   d.order.client_id = config_.name + "-" + std::to_string(slice) + (retries_ ? "-r" + std::to_string(retries_) : "");
-  const auto fill = model_.impact_price(*market_, index_, worst_skew(), signed_of(side, *fits));
+  const auto fill = model_.impact_price(*market_, index_, worst_skew(), executor::signed_size(side, *fits));
   d.why = std::string(slice_mode_name(config_.mode)) + " slice " + std::to_string(slice + 1) + "/" +
           std::to_string(config_.slices) + ": " + detail::wad(*fits) + " of " + detail::wad(target - filled_) +
           " due; worst fill " + (fill ? detail::wad(*fill) : std::string("n/a")) + " within " +

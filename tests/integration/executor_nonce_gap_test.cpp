@@ -15,6 +15,7 @@
 #include <string>
 #include <optional>
 
+#include "submit_world.hpp"
 #include "value_of.hpp"
 #include "perpx/chain/local_chain.hpp"
 #include "perpx/core/hex.hpp"
@@ -32,36 +33,12 @@ using perpx::test::value_of;
 
 namespace {
 
-const U256 kEth = U256{1'000'000'000} * U256{1'000'000'000};
+using perpx::test::kEth;
 
-struct GapWorld {
-  std::filesystem::path dir;
-  chain::LocalChain node;
-  chain::RpcClient rpc;
-  std::optional<Journal> journal;
-  int orders = 0;
+struct GapWorld : perpx::test::SubmitWorld {
   uint64_t now = 0;
 
-  GapWorld() : dir(make_dir()), node(options()), rpc(node.client()) {
-    journal.emplace(value_of(Journal::open(dir / "journal.sqlite")));
-    value_of(rpc.request("anvil_mine", core::Json::array({"0x3"})));
-  }
-  ~GapWorld() {
-    journal.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-  static std::filesystem::path make_dir() {
-    char t[] = "/tmp/perpx-gap-XXXXXX";
-    REQUIRE(mkdtemp(t) != nullptr);
-    return t;
-  }
-  static chain::LocalChainOptions options() {
-    chain::LocalChainOptions o;
-    o.no_mining = true;
-    return o;
-  }
-  const chain::Address& me() const { return node.accounts()[0]; }
+  GapWorld() : SubmitWorld("gap-") {}
   // A submitter that has seen the current head (a fresh one counts blocks
   // waiting from 0 and would bump at its first head).
   Submitter submitter(Journal& j) {
@@ -69,32 +46,9 @@ struct GapWorld {
     value_of(s.on_head(value_of(rpc.block_header(chain::Tag::kLatest)).value(), ++now));
     return s;
   }
-  int64_t order(Journal& j) {
-    executor::OrderRecord o;
-    o.client_order_id = "gap-" + std::to_string(++orders);
-    o.venue = "ref";
-    o.market = "ETH";
-    o.side = "buy";
-    o.size = "1";
-    o.limit_price = "3000";
-    o.urgency = "normal";
-    o.path = "public";
-    o.strategy = "test";
-    return value_of(j.add_order(o));
-  }
   executor::SubmitRequest transfer(int64_t order_id, U256 value = U256{1}) {
-    executor::SubmitRequest r;
-    r.order_id = order_id;
-    r.txn = TxnRequest{node.accounts()[1], {}, value, 21'000};
-    r.urgency = Urgency::kNormal;
-    r.notional_wei = U256{100} * kEth;
-    return r;
+    return req(order_id, SubmitWorld::transfer(value), Urgency::kNormal);
   }
-  chain::BlockHeader mine() {
-    value_of(rpc.request("evm_mine", core::Json::array()));
-    return value_of(rpc.block_header(chain::Tag::kLatest)).value();
-  }
-  uint64_t mined_nonce() { return value_of(rpc.transaction_count(me(), chain::Tag::kLatest)); }
   bool node_has(const chain::Hash32& h) { return value_of(rpc.transaction_by_hash(h)).has_value(); }
   std::optional<chain::Receipt> receipt(const chain::Hash32& h) { return value_of(rpc.transaction_receipt(h)); }
   void drop(const chain::Hash32& h) {
@@ -212,7 +166,7 @@ TEST_CASE("nonce too low after another process used the key: synced, signed once
   const uint64_t n0 = w.mined_nonce();
   REQUIRE(ours.nonces().next() == n0);
   // Another process with the same key (and its own journal) takes n0 and n0+1; both are mined.
-  Journal theirs_journal = value_of(Journal::open(w.dir / "other.sqlite"));
+  Journal theirs_journal = value_of(Journal::open(w.dir.path / "other.sqlite"));
   Submitter theirs = w.submitter(theirs_journal);
   const chain::Hash32 o1 = value_of(theirs.submit(w.transfer(w.order(theirs_journal)), ++w.now));
   const chain::Hash32 o2 = value_of(theirs.submit(w.transfer(w.order(theirs_journal)), ++w.now));

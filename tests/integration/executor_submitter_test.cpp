@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "submit_world.hpp"
 #include "value_of.hpp"
 #include "perpx/chain/local_chain.hpp"
 #include "perpx/core/keccak.hpp"
@@ -24,36 +25,10 @@ using perpx::test::value_of;
 
 namespace {
 
-const U256 kEth = U256{1'000'000'000} * U256{1'000'000'000};
+using perpx::test::kEth;
 
-struct World {
-  std::filesystem::path dir;
-  chain::LocalChain node;
-  chain::RpcClient rpc;
-  std::optional<Journal> journal;
-  int orders = 0;
-
-  World() : dir(make_dir()), node(options()), rpc(node.client()) {
-    auto j = Journal::open(dir / "journal.sqlite");
-    REQUIRE(j);
-    journal.emplace(std::move(*j));
-    value_of(rpc.request("anvil_mine", core::Json::array({"0x3"})));
-  }
-  ~World() {
-    journal.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-  static std::filesystem::path make_dir() {
-    char t[] = "/tmp/perpx-submit-XXXXXX";
-    REQUIRE(mkdtemp(t) != nullptr);
-    return t;
-  }
-  static chain::LocalChainOptions options() {
-    chain::LocalChainOptions o;
-    o.no_mining = true;
-    return o;
-  }
+struct World : perpx::test::SubmitWorld {
+  World() : SubmitWorld("order-") {}
   Submitter submitter(CrashPoint crash = CrashPoint::kNone) {
     SubmitterOptions so;
     so.crash_at = crash;
@@ -61,37 +36,7 @@ struct World {
     REQUIRE(s);
     return std::move(*s);
   }
-  int64_t order() {
-    executor::OrderRecord o;
-    o.client_order_id = "order-" + std::to_string(++orders);
-    o.venue = "ref";
-    o.market = "ETH";
-    o.side = "buy";
-    o.size = "1";
-    o.limit_price = "3000";
-    o.urgency = "urgent";
-    o.path = "public";
-    o.strategy = "test";
-    auto id = journal->add_order(o);
-    REQUIRE(id);
-    return *id;
-  }
-  TxnRequest transfer(U256 value = U256{1}) { return TxnRequest{node.accounts()[1], {}, value, 21'000}; }
-  chain::BlockHeader mine() {
-    value_of(rpc.request("evm_mine", core::Json::array()));
-    return value_of(rpc.block_header(chain::Tag::kLatest)).value();
-  }
-  uint64_t mined_nonce() { return value_of(rpc.transaction_count(node.accounts()[0], chain::Tag::kLatest)); }
-  // The state of the order's latest txn.
-  std::string state_of(int64_t order_id) { return value_of(journal->txns(order_id)).back().state; }
-  static executor::SubmitRequest req(int64_t order_id, TxnRequest txn, Urgency u) {
-    executor::SubmitRequest r;
-    r.order_id = order_id;
-    r.txn = std::move(txn);
-    r.urgency = u;
-    r.notional_wei = U256{100} * kEth;
-    return r;
-  }
+  int64_t order() { return SubmitWorld::order(*journal, "urgent"); }
 };
 
 }  // namespace

@@ -18,7 +18,6 @@
 #include "exec_session.hpp"
 #include "value_of.hpp"
 #include "venues_fixture.hpp"
-#include "perpx/store/sqlite.hpp"
 
 using namespace venue_test;
 using perpx::test::value_of;
@@ -84,13 +83,12 @@ struct TripWorld {
     }
     return value_of(s.journal.order(id)).state;
   }
+  // Read back through a second connection: what is on disk.
   std::vector<std::pair<std::string, std::string>> trading_rows() {
-    auto db = store::Db::open(dir / "journal.sqlite", false);
-    REQUIRE(db);
-    auto st = db->prepare("SELECT to_state, cause FROM trading_state ORDER BY seq");
-    REQUIRE(st);
+    auto journal = value_of(executor::Journal::open(dir / "journal.sqlite"));
     std::vector<std::pair<std::string, std::string>> out;
-    while (st->step() == 100) out.emplace_back(st->text(0), st->text(1));
+    for (const auto& c : value_of(journal.state_changes()))
+      out.emplace_back(executor::trading_state_name(c.to), executor::trip_cause_name(c.cause));
     return out;
   }
   std::string last_detail(app::ExecSession& s, int64_t id) { return value_of(s.journal.events(id)).back().detail; }

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 
+#include "temp_dir.hpp"
 #include "perpx/executor/book_venue.hpp"
 #include "perpx/venues/hyperliquid_venue.hpp"
 #include "venues_hl_standin.hpp"
@@ -27,18 +28,7 @@ const char* kAgentKey = "0xe908f86dbb4d55ac876378565aafeabc187f6690f046459397b17
 signer::SecretKey key(const char* k = kKey) { return signer::SecretKey::from_hex(k).value(); }
 core::Address address(const char* k = kKey) { return signer::address_of(key(k)); }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int n = 0;
-    path = fs::temp_directory_path() / ("perpx-hl-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using perpx::test::TempDir;
 
 executor::RiskConfig risk_config() {
   const core::U256 w = core::kWad;

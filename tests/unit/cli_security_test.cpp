@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.hpp"
 #include "cli_run.hpp"
 #include "fault_server.hpp"
 #include "perpx/chain/http.hpp"
@@ -27,23 +28,7 @@ namespace chain = perpx::chain;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "perpx-security-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  [[nodiscard]] std::string file(const std::string& name, const std::string& contents, mode_t mode = 0600) const {
-    std::ofstream(path / name) << contents;
-    REQUIRE(::chmod((path / name).c_str(), mode) == 0);
-    return (path / name).string();
-  }
-};
+using perpx::test::TempDir;
 
 mode_t mode_of(const fs::path& p) {
   struct stat st {};

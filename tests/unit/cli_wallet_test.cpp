@@ -10,6 +10,7 @@
 #include <regex>
 #include <sstream>
 
+#include "temp_dir.hpp"
 #include "cli_run.hpp"
 #include "perpx/core/json.hpp"
 
@@ -20,24 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // A fresh temporary folder, removed at scope exit.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "perpx-wallet-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  [[nodiscard]] std::string file(const std::string& name, const std::string& contents) const {
-    std::ofstream(path / name) << contents;
-    // Private, as perpx requires of a keystore file (and as a password file should be).
-    fs::permissions(path / name, fs::perms::owner_read | fs::perms::owner_write);
-    return (path / name).string();
-  }
-};
+using perpx::test::TempDir;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p);

@@ -12,6 +12,7 @@
 #include <random>
 #include <thread>
 
+#include "temp_dir.hpp"
 #include "perpx/executor/journal.hpp"
 
 using namespace perpx;
@@ -22,18 +23,7 @@ using executor::TxnRecord;
 
 namespace {
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char t[] = "/tmp/perpx-journal-XXXXXX";
-    REQUIRE(mkdtemp(t) != nullptr);
-    path = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
+using perpx::test::TempDir;
 
 Journal open_ok(const std::filesystem::path& p) {
   auto j = Journal::open(p);

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "temp_dir.hpp"
 #include "perpx/executor/fence.hpp"
 #include "perpx/executor/journal.hpp"
 #include "perpx/executor/trips.hpp"
@@ -22,18 +23,7 @@ using executor::Trips;
 
 namespace {
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char t[] = "/tmp/perpx-trips-XXXXXX";
-    REQUIRE(mkdtemp(t) != nullptr);
-    path = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
+using perpx::test::TempDir;
 
 Journal open_ok(const std::filesystem::path& p) {
   auto j = Journal::open(p);
@@ -236,9 +226,12 @@ TEST_CASE("drawdown from the journalled day start reduces, then halts, across a 
   CHECK(rows[1].to == "halted");
   CHECK(rows[1].cause == "drawdown");
   // The next UTC day starts from its own first equity.
-  CHECK(*j.day_start_equity(kMs0 / 86'400'000 + 1, usd(90'000), kMs0 + 86'400'000) == usd(90'000));
-  CHECK(*j.day_start_equity(kMs0 / 86'400'000, usd(1), kMs0) == usd(100'000));
-  CHECK(*j.day_start_equity(7, usd(-5), 1) == usd(-5));  // signed equity reads back
+  CHECK(*j.day_start_equity("ref", kMs0 / 86'400'000 + 1, usd(90'000), kMs0 + 86'400'000) == usd(90'000));
+  CHECK(*j.day_start_equity("ref", kMs0 / 86'400'000, usd(1), kMs0) == usd(100'000));
+  CHECK(*j.day_start_equity("ref", 7, usd(-5), 1) == usd(-5));  // signed equity reads back
+  // Another venue's account in the same journal keeps its own start.
+  CHECK(*j.day_start_equity("hyperliquid", kMs0 / 86'400'000, usd(3), kMs0) == usd(3));
+  CHECK(*j.day_start_equity("ref", kMs0 / 86'400'000, usd(2), kMs0) == usd(100'000));
 }
 
 TEST_CASE("fence changes are journalled, read back and restored", "[executor][fence][journal]") {
@@ -325,7 +318,7 @@ PRAGMA user_version = 2;
     CHECK(j.fences()->empty());
     executor::Fencing f;
     REQUIRE(j.add_fence_change(f.fence("hedger", FenceMode::kDenyNew, "x", 1, executor::AccountView{}, {}).record));
-    CHECK(*j.day_start_equity(1, usd(7), 1) == usd(7));
+    CHECK(*j.day_start_equity("ref", 1, usd(7), 1) == usd(7));
   }
   Journal j = open_ok(p);  // now version 3: opens again
   CHECK(j.fences()->at("hedger") == FenceMode::kDenyNew);

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "temp_dir.hpp"
 #include "perpx/strategies/carry.hpp"
 #include "perpx/strategies/hedger.hpp"
 #include "perpx/strategies/recording.hpp"
@@ -22,18 +23,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("perpx-replay-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(reinterpret_cast<uintptr_t>(this)));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using perpx::test::TempDir;
 
 std::vector<strategies::StrategySpec> specs() {
   strategies::SlicerConfig sc;

@@ -88,31 +88,39 @@ executor::VenueResult<executor::VenueMarket> RefAdapter::market(std::string_view
   return v;
 }
 
-executor::VenueResult<executor::VenueProjection> RefAdapter::project(const chain::Address& account,
-                                                                const executor::Order& o) {
-  auto id = market_id(o.market);
-  if (!id) return std::unexpected(id.error());
+executor::VenueResult<RefAdapter::Snapshot> RefAdapter::snapshot(const chain::Address& account) {
   auto header = rpc_->block_header(chain::Tag::kLatest);
   if (!header || !*header) return std::unexpected(executor::VenueError{"cannot read the latest block"});
   const chain::BlockRef at((*header)->number);
-  const uint64_t now = (*header)->timestamp;
-  const I256 size = executor::signed_size(o);
-  auto fill = venue_.fill_price(*id, size, at);
-  if (!fill) return std::unexpected(venue_err("fill price", fill.error()));
   const Address who[] = {account};
   auto model = venue_.load_model(who, at);
   if (!model) return std::unexpected(venue_err("venue state", model.error()));
   std::vector<U256> prices;
   for (uint64_t m = 0; m < markets_.size(); ++m) {
     auto p = venue_.index_price(m, at);
-    prices.push_back(p ? *p : U256{});  // a market without a price: its positions read as zero notional
+    prices.push_back(p ? *p : U256{});
   }
+  return Snapshot{at, (*header)->timestamp, std::move(*model), std::move(prices)};
+}
+
+executor::VenueResult<executor::VenueProjection> RefAdapter::project(const chain::Address& account,
+                                                                const executor::Order& o) {
+  auto id = market_id(o.market);
+  if (!id) return std::unexpected(id.error());
+  auto snap = snapshot(account);
+  if (!snap) return std::unexpected(snap.error());
+  const I256 size = executor::signed_size(o);
+  auto fill = venue_.fill_price(*id, size, snap->at);
+  if (!fill) return std::unexpected(venue_err("fill price", fill.error()));
+  const RefModel& model = snap->model;
+  const std::vector<U256>& prices = snap->prices;
+  const uint64_t now = snap->timestamp;
   executor::VenueProjection out;
   out.fill_price = *fill;
-  out.before = view_of(model->cross_figures(account, prices, now), model->account(account), prices, markets_);
+  out.before = view_of(model.cross_figures(account, prices, now), model.account(account), prices, markets_);
   // The fill as the venue would do it, on a copy of its state; a venue
   // refusal leaves "after" equal to "before" (simulation names the error).
-  RefModel after = *model;
+  RefModel after = model;
   if (after.trade(account, *id, size, *fill, prices, now)) {
     out.after = view_of(after.cross_figures(account, prices, now), after.account(account), prices, markets_);
   } else {
@@ -123,18 +131,10 @@ executor::VenueResult<executor::VenueProjection> RefAdapter::project(const chain
 
 executor::VenueResult<executor::VenueAccount> RefAdapter::account(const chain::Address& account) {
   if (auto r = load(); !r) return std::unexpected(r.error());
-  auto header = rpc_->block_header(chain::Tag::kLatest);
-  if (!header || !*header) return std::unexpected(executor::VenueError{"cannot read the latest block"});
-  const chain::BlockRef at((*header)->number);
-  const Address who[] = {account};
-  auto model = venue_.load_model(who, at);
-  if (!model) return std::unexpected(venue_err("venue state", model.error()));
-  std::vector<U256> prices;
-  for (uint64_t m = 0; m < markets_.size(); ++m) {
-    auto p = venue_.index_price(m, at);
-    prices.push_back(p ? *p : U256{});  // as project(): an unpriced market's positions read as zero notional
-  }
-  return view_of(model->cross_figures(account, prices, (*header)->timestamp), model->account(account), prices, markets_);
+  auto snap = snapshot(account);
+  if (!snap) return std::unexpected(snap.error());
+  return view_of(snap->model.cross_figures(account, snap->prices, snap->timestamp), snap->model.account(account),
+                 snap->prices, markets_);
 }
 
 core::Bytes RefAdapter::place_call(uint64_t market, const executor::Order& o, uint64_t deadline) {

@@ -179,8 +179,6 @@ class BookExecutor {
   RiskGate* risk_ = nullptr;
   const Fencing* fencing_ = nullptr;
   MarkSource marks_;
-  uint64_t day_ = 0;
-  std::optional<core::I256> day_start_equity_;
 };
 
 // The journal state a venue report moves an order to.

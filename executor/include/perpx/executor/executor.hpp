@@ -34,6 +34,7 @@
 //
 // Time: now_ms is event time (the journal's clock); deadlines are chain
 // time (the latest block's timestamp). One thread at a time. Allocates.
+#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <functional>
@@ -114,7 +115,10 @@ class Executor {
   void set_relay(bool available) { relay_ = available; }
 
   // Journals, checks, routes and sends the order's first step. Returns its journal id.
-  ExecResult<int64_t> place(const Order& o, uint64_t now_ms);
+  // `seen`: when the event this order answers arrived (a price frame read),
+  // the start of its tick-to-wire figure; by default the call itself.
+  ExecResult<int64_t> place(const Order& o, uint64_t now_ms,
+                            std::chrono::steady_clock::time_point seen = std::chrono::steady_clock::now());
   // At a new head: the submitter's receipts and bumps, then each path's next step.
   ExecResult<std::vector<OrderUpdate>> on_head(const chain::BlockHeader& head, uint64_t now_ms);
   // After a restart: the submitter reconciles txns; then every open order resumes.

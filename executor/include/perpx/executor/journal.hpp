@@ -15,7 +15,7 @@
 //   trading_state every kill-switch change with its cause
 //   fences        every fence change of a strategy (deny-new, isolate,
 //                 flatten, lifted) with its reason
-//   day_equity    the account's equity when each UTC day was first seen: the
+//   day_equity    each venue account's equity when a UTC day was first seen: the
 //                 daily loss and the drawdown trip are measured from it
 // Schema version 3; a version-2 file gains the two tables above on open.
 // Each call is one transaction: it happens whole or not at all.
@@ -123,16 +123,20 @@ class Journal {
   JournalResult<void> add_state_change(const StateChange& change);
   // The latest journalled trading state (ACTIVE when none).
   JournalResult<TradingState> trading_state();
+  // Every kill-switch change, oldest first.
+  JournalResult<std::vector<StateChange>> state_changes();
 
   // Fence changes (fence.hpp's FenceRecord), oldest first, and what they leave fenced now.
   JournalResult<void> add_fence_change(const FenceRecord& record);
   JournalResult<std::vector<FenceRecord>> fence_changes();
   JournalResult<std::map<std::string, FenceMode, std::less<>>> fences();
 
-  // The equity the account started UTC day `day` with (days since the epoch
-  // of event time): the first call of a day journals `equity_now` as it and
-  // every later call returns that, across restarts.
-  JournalResult<core::I256> day_start_equity(uint64_t day, const core::I256& equity_now, uint64_t time_ms);
+  // The equity the account on `venue` started UTC day `day` with (days since
+  // the epoch of event time): the first call of a day journals `equity_now`
+  // as it and every later call returns that, across restarts. Per venue: one
+  // journal may hold orders on several, each with its own account.
+  JournalResult<core::I256> day_start_equity(std::string_view venue, uint64_t day, const core::I256& equity_now,
+                                             uint64_t time_ms);
 
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return db_.path(); }
 

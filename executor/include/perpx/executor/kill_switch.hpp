@@ -36,6 +36,7 @@ enum class TripCause : uint8_t {
   kManual, kOracleNoQuorum, kOracleRejectBurst, kMarginBuffer, kDrawdown, kSendFailures, kStress,
 };
 std::string_view trip_cause_name(TripCause c) noexcept;
+std::optional<TripCause> parse_trip_cause(std::string_view s) noexcept;
 
 struct StateChange {
   TradingState from = TradingState::kActive;

@@ -47,6 +47,7 @@ struct Order {
 };
 
 // +size for a buy, -size for a sell.
+I256 signed_size(Side side, const core::U256& size) noexcept;
 I256 signed_size(const Order& o) noexcept;
 // size * limit_price / 1e18: the order's worst-case notional in USD (1e18).
 core::U256 notional(const Order& o) noexcept;

@@ -60,6 +60,7 @@ using TripResult = std::expected<T, TripError>;
 
 struct TripConfig {
   uint32_t margin_buffer_bps = 2000;  // as the risk gate's (RiskConfig::margin_buffer_bps)
+  std::string venue = "ref";          // whose account on_account() reads (the day's start is per venue)
 };
 
 // One sample's outcome.

@@ -54,6 +54,16 @@ class RefAdapter final : public executor::Venue {
   // Loads the venue's config and market names once.
   executor::VenueResult<void> load();
   executor::VenueResult<uint64_t> market_id(std::string_view market);
+  // The venue as of the latest block: its model with `account` loaded and
+  // every market's index (0 where a market has no price: its positions then
+  // read as zero notional).
+  struct Snapshot {
+    chain::BlockRef at;
+    uint64_t timestamp = 0;
+    RefModel model;
+    std::vector<U256> prices;
+  };
+  executor::VenueResult<Snapshot> snapshot(const chain::Address& account);
 
   chain::RpcClient* rpc_;
   RefVenue venue_;

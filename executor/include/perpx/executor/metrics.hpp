@@ -7,7 +7,9 @@
 //   perpx_gas_used_total{urgency}         gas of included transactions
 //   perpx_gas_spent_gwei_total{urgency}   gas_used * effective gas price, in gwei
 //   perpx_kill_switch_state{state}        1 for the journalled trading state, 0 for the others
-//   perpx_tick_to_wire_seconds            from place() to the order's first transaction written to the node
+//   perpx_tick_to_wire_seconds            from the event an order answers (Executor::place's `seen`, else
+//                                         its call) to its first transaction written to the node
+// One place for these names: the tick-to-wire bench observes the same series.
 #include <chrono>
 #include <cstdint>
 #include <string_view>
