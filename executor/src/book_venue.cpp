@@ -88,12 +88,7 @@ BookPlaced BookExecutor::settle(int64_t id, const BookReport& r, uint64_t now_ms
 
 ExecResult<BookPlaced> BookExecutor::place(const BookOrder& bo, uint64_t now_ms) {
   const Order& o = bo.order;
-  if (o.size.is_zero() || o.limit_price.is_zero())
-    return std::unexpected(ExecError{ExecErrc::kInvalid, "size and limit price must be above zero", 0});
-  if (o.client_id.empty()) return std::unexpected(ExecError{ExecErrc::kInvalid, "an order needs a client order id", 0});
-  if (o.venue != venue_->name())
-    return std::unexpected(ExecError{ExecErrc::kInvalid, "order for venue " + o.venue + ", this executor trades " +
-                                                             std::string(venue_->name()), 0});
+  if (auto why = invalid_reason(o, venue_->name())) return std::unexpected(ExecError{ExecErrc::kInvalid, *why, 0});
   auto market = venue_->market(o.market);
   if (!market) return std::unexpected(ExecError{ExecErrc::kInvalid, market.error().message, 0});
   auto existing = journal_->order_by_client_id(o.client_id);

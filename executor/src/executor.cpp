@@ -133,12 +133,7 @@ core::U256 Executor::notional_wei(const Order& o, const std::optional<VenueMarke
 }
 
 ExecResult<int64_t> Executor::place(const Order& o, uint64_t now_ms, std::chrono::steady_clock::time_point seen) {
-  if (o.size.is_zero() || o.limit_price.is_zero())
-    return std::unexpected(ExecError{ExecErrc::kInvalid, "size and limit price must be above zero", 0});
-  if (o.client_id.empty()) return std::unexpected(ExecError{ExecErrc::kInvalid, "an order needs a client order id", 0});
-  if (o.venue != venue_->name())
-    return std::unexpected(ExecError{ExecErrc::kInvalid, "order for venue " + o.venue + ", this executor trades " +
-                                                             std::string(venue_->name()), 0});
+  if (auto why = invalid_reason(o, venue_->name())) return std::unexpected(ExecError{ExecErrc::kInvalid, *why, 0});
   // The market as the venue names it for orders (one spelling in the journal).
   auto market = venue_->market(o.market);
   if (!market) return std::unexpected(ExecError{ExecErrc::kInvalid, market.error().message, 0});

@@ -25,8 +25,22 @@ std::string_view describe(NonceErrc e) noexcept {
 
 uint64_t NonceManager::reserve() {
   const uint64_t n = next_++;
-  slots_[n] = NonceSlot{n, NonceState::kReserved, {}, 0, {}};
+  const NonceSlot fresh{n, NonceState::kReserved, {}, 0, {}};
+  if (spare_.empty() || slots_.contains(n)) {
+    slots_[n] = fresh;
+    return n;
+  }
+  Slots::node_type node = std::move(spare_.back());
+  spare_.pop_back();
+  node.key() = n;
+  node.mapped() = fresh;
+  slots_.insert(std::move(node));
   return n;
+}
+
+void NonceManager::forget(Slots::iterator it) {
+  if (spare_.size() < 64) spare_.push_back(slots_.extract(it));
+  else slots_.erase(it);
 }
 
 std::expected<void, NonceErrc> NonceManager::release(uint64_t nonce) {
@@ -38,7 +52,7 @@ std::expected<void, NonceErrc> NonceManager::release(uint64_t nonce) {
   while (next_ > floor_) {
     auto top = slots_.find(next_ - 1);
     if (top == slots_.end() || top->second.state != NonceState::kReleased) break;
-    slots_.erase(top);
+    forget(top);
     --next_;
   }
   return {};
@@ -112,7 +126,7 @@ void NonceManager::finalized(chain::BlockNum block) {
     const NonceSlot& s = it->second;
     if (s.state != NonceState::kIncluded || s.block_num > block) break;
     floor_ = std::max(floor_, s.nonce + 1);
-    it = slots_.erase(it);
+    forget(it++);
   }
 }
 

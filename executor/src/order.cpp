@@ -45,6 +45,13 @@ I256 signed_size(Side side, const core::U256& size) noexcept {
 
 I256 signed_size(const Order& o) noexcept { return signed_size(o.side, o.size); }
 
+std::optional<std::string> invalid_reason(const Order& o, std::string_view venue) {
+  if (o.size.is_zero() || o.limit_price.is_zero()) return "size and limit price must be above zero";
+  if (o.client_id.empty()) return "an order needs a client order id";
+  if (o.venue != venue) return "order for venue " + o.venue + ", this executor trades " + std::string(venue);
+  return std::nullopt;
+}
+
 core::U256 notional(const Order& o) noexcept { return o.size * o.limit_price / core::kWad; }
 
 }  // namespace perpx::executor

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 
+#include "exec_session.hpp"
 #include "temp_dir.hpp"
 #include "perpx/executor/book_venue.hpp"
 #include "perpx/venues/hyperliquid_venue.hpp"
@@ -30,18 +31,11 @@ core::Address address(const char* k = kKey) { return signer::address_of(key(k));
 
 using perpx::test::TempDir;
 
+// A trader's default limits (as `perpx order place` starts from), faster:
+// the tests place orders back to back.
 executor::RiskConfig risk_config() {
-  const core::U256 w = core::kWad;
-  executor::RiskConfig c;
-  c.max_gross_usd = w * core::U256{10'000'000};
-  c.max_net_usd = w * core::U256{5'000'000};
-  c.daily_loss_usd = w * core::U256{1'000'000};
+  executor::RiskConfig c = app::SessionOptions::default_risk_config();
   c.max_orders_per_second = 100;
-  c.margin_buffer_bps = 2000;
-  c.defaults.max_order_size = w * core::U256{100};
-  c.defaults.max_position = w * core::U256{1000};
-  c.defaults.max_leverage = w * core::U256{10};
-  c.defaults.price_band_bps = 500;
   return c;
 }
 

@@ -21,7 +21,8 @@
 //     or a send whose reply we lost): those slots become `external` for the
 //     caller to reconcile by hash, and next never goes below the count.
 //     "nonce too low" from a node is answered by sync with fresh counts.
-// Pure and deterministic; allocates only to grow its slot map.
+// Pure and deterministic; allocates only to grow its slot map (a slot that
+// is done keeps its node for the next reserve(): none in a steady state).
 #include <cstdint>
 #include <expected>
 #include <map>
@@ -54,7 +55,7 @@ struct NonceSlot {
 class NonceManager {
  public:
   // Seeded from eth_getTransactionCount(address, "pending").
-  explicit NonceManager(uint64_t pending_count) : next_(pending_count), floor_(pending_count) {}
+  explicit NonceManager(uint64_t pending_count) : next_(pending_count), floor_(pending_count) { spare_.reserve(64); }
 
   [[nodiscard]] uint64_t next() const noexcept { return next_; }
   uint64_t reserve();
@@ -90,7 +91,10 @@ class NonceManager {
  private:
   uint64_t next_;
   uint64_t floor_;  // below this, the chain holds everything (nothing of ours to track)
-  std::map<uint64_t, NonceSlot> slots_;
+  using Slots = std::map<uint64_t, NonceSlot>;
+  void forget(Slots::iterator it);  // keeps the node for reserve()
+  Slots slots_;
+  std::vector<Slots::node_type> spare_;
 };
 
 }  // namespace perpx::executor

@@ -49,6 +49,9 @@ struct Order {
 // +size for a buy, -size for a sell.
 I256 signed_size(Side side, const core::U256& size) noexcept;
 I256 signed_size(const Order& o) noexcept;
+// Why `o` cannot be placed on `venue` (a zero size or limit price, no client
+// order id, an order for another venue); none when it can.
+std::optional<std::string> invalid_reason(const Order& o, std::string_view venue);
 // size * limit_price / 1e18: the order's worst-case notional in USD (1e18).
 core::U256 notional(const Order& o) noexcept;
 
