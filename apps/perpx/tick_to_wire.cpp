@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/resource.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -45,6 +46,7 @@
 #include "perpx/oracle/pipeline.hpp"
 #include "perpx/ops/log.hpp"
 #include "perpx/oracle/price.hpp"
+#include "perpx/signer/presign.hpp"
 #include "perpx/signer/txn.hpp"
 #include "perpx/strategies/hedger.hpp"
 #include "perpx/venues/ref_venue.hpp"
@@ -160,7 +162,10 @@ bool wait_readable(int fd) {
 
 // One HTTP/1.1 request (headers and a Content-Length body) from a buffer
 // that may hold more; the body, or nullopt when the peer closed or stalled.
-std::optional<std::string> read_http_message(int fd, std::string& buf) {
+// spin: wait by retrying a non-blocking recv (as a node on another machine
+// would be waiting, the engine's send then pays no wake-up of this thread),
+// else in poll().
+std::optional<std::string> read_http_message(int fd, std::string& buf, bool spin) {
   for (;;) {
     const size_t end = buf.find("\r\n\r\n");
     if (end != std::string::npos) {
@@ -179,9 +184,16 @@ std::optional<std::string> read_http_message(int fd, std::string& buf) {
         return body;
       }
     }
-    if (!wait_readable(fd)) return std::nullopt;
     char tmp[8192];
-    const ssize_t r = ::recv(fd, tmp, sizeof tmp, 0);
+    ssize_t r = -1;
+    if (spin) {
+      const auto give_up = Clock::now() + std::chrono::seconds(10);
+      while ((r = ::recv(fd, tmp, sizeof tmp, MSG_DONTWAIT)) < 0 && (errno == EAGAIN || errno == EINTR))
+        if (Clock::now() > give_up) return std::nullopt;
+    } else {
+      if (!wait_readable(fd)) return std::nullopt;
+      r = ::recv(fd, tmp, sizeof tmp, 0);
+    }
     if (r <= 0) return std::nullopt;
     buf.append(tmp, static_cast<size_t>(r));
   }
@@ -192,7 +204,7 @@ std::optional<std::string> read_http_message(int fd, std::string& buf) {
 // transaction, answers it with its hash, pauses gap_us, and the next.
 class LoopbackNode {
  public:
-  LoopbackNode(uint64_t total, uint64_t gap_us) : total_(total), gap_us_(gap_us) {
+  LoopbackNode(uint64_t total, uint64_t gap_us, bool spin) : total_(total), gap_us_(gap_us), spin_(spin) {
     ws_listen_ = listen_loopback(ws_port_);
     http_listen_ = listen_loopback(http_port_);
     bodies_.reserve(total);
@@ -256,7 +268,7 @@ class LoopbackNode {
         const std::string frame = log_frame(i);
         g_frame_written_ns.store(now_ns(), std::memory_order_release);  // before: the engine may read it at once
         ws.write(net::buffer(frame));
-        auto body = read_http_message(http_fd_, http_buf);
+        auto body = read_http_message(http_fd_, http_buf, spin_);
         if (!body) return void(error_ = "no transaction for event " + std::to_string(i));
         std::string answer = answer_send(*body);
         bodies_.push_back(std::move(*body));
@@ -291,6 +303,7 @@ class LoopbackNode {
 
   uint64_t total_;
   uint64_t gap_us_;
+  bool spin_;
   int ws_listen_ = -1;
   int http_listen_ = -1;
   int http_fd_ = -1;
@@ -484,9 +497,11 @@ class OrderCalldata {
 
 class Engine {
  public:
-  Engine(uint64_t total, WireSender& wire, ops::Logger& logger)
+  Engine(uint64_t total, WireSender& wire, ops::Logger& logger, bool rfc6979)
       : key_(take(signer::SecretKey::from_hex(kKey), "bench tick-to-wire: key")),
         sender_(signer::address_of(key_)),
+        rfc6979_(rfc6979),
+        nonce_pool_(key_, 4),
         pipeline_(oracle::MarketParams{.quorum = 1}),
         gate_(risk_config()),
         nonces_(0),
@@ -519,11 +534,13 @@ class Engine {
     txn_.data.reserve(OrderCalldata::kSize);
     raw_.reserve(512);
     scratch_.reserve(512);
+    if (!rfc6979_) nonce_pool_.refill();
   }
 
   [[nodiscard]] const core::Address& sender() const noexcept { return sender_; }
   [[nodiscard]] const std::vector<EventRecord>& records() const noexcept { return records_; }
   [[nodiscard]] const std::string& error() const noexcept { return error_; }
+  [[nodiscard]] const signer::NoncePool& nonce_pool() const noexcept { return nonce_pool_; }
 
   // The next event: instrumented (metrics on) or not.
   void begin(uint64_t index, bool instrumented) {
@@ -595,7 +612,10 @@ class Engine {
     calldata_.encode(txn_.data, vo);
     stamp(kNonceFee);
 
-    signer::sign_and_encode(raw_, scratch_, txn_, key_);
+    if (rfc6979_)
+      signer::sign_and_encode(raw_, scratch_, txn_, key_);
+    else
+      signer::sign_and_encode(raw_, scratch_, txn_, nonce_pool_);
     hash_ = core::keccak256(raw_);
     (void)nonces_.sent(nonce, hash_);
     if (r.instrumented)
@@ -631,6 +651,7 @@ class Engine {
   // hedger trades again on the next price.
   void settle(WireSender& wire) {
     t_probe.armed = false;
+    if (!rfc6979_) nonce_pool_.refill();  // the next signature's nonce, made here, between events
     if (!error_.empty() || !pending_) return;
     const Pending p = *pending_;
     pending_.reset();
@@ -674,6 +695,8 @@ class Engine {
 
   signer::SecretKey key_;
   core::Address sender_;
+  bool rfc6979_;
+  signer::NoncePool nonce_pool_;
   oracle::Pipeline pipeline_;
   oracle::SourceId source_ = 0;
   std::unique_ptr<strategies::DeltaHedger> hedger_;
@@ -833,7 +856,22 @@ uint64_t verify_txns(const std::vector<std::string>& bodies, const core::Address
 
 core::Json run_tick_to_wire(const Options& o) {
   const uint64_t total = o.warmup + 2 * o.events;
-  LoopbackNode node(total, o.gap_us);
+  // Pinning: the threads started below (the node, the log writer) inherit
+  // the other CPUs; this thread, the engine, then moves to the last one.
+  cpu_set_t all{};
+  const bool pin = o.pin && sched_getaffinity(0, sizeof all, &all) == 0 && CPU_COUNT(&all) >= 2;
+  int engine_cpu = -1;
+  if (pin) {
+    cpu_set_t others = all;
+    for (int c = CPU_SETSIZE - 1; c >= 0; --c)
+      if (CPU_ISSET(c, &all)) {
+        engine_cpu = c;
+        CPU_CLR(c, &others);
+        break;
+      }
+    if (sched_setaffinity(0, sizeof others, &others) != 0) engine_cpu = -1;
+  }
+  LoopbackNode node(total, o.gap_us, pin);
   node.start();
   WireSender wire(node.http_port());
   // The logger of the instrumented mode: JSON lines to /dev/null (its writer
@@ -844,10 +882,11 @@ core::Json run_tick_to_wire(const Options& o) {
   lo.format = ops::LogFormat::kJson;
   lo.fd = devnull;
   std::optional<ops::Logger> logger(std::in_place, lo);
-  Engine engine(total, wire, *logger);
+  Engine engine(total, wire, *logger, o.rfc6979);
 
   chain::WsOptions wo;
   wo.reconnect = false;
+  wo.busy_poll = engine_cpu >= 0;
   chain::WsClient ws("ws://127.0.0.1:" + std::to_string(node.ws_port()), wo);
   std::string ws_error;
   ws.on_error([&](const chain::RpcError& e) { ws_error = chain::to_string(e); });
@@ -860,6 +899,11 @@ core::Json run_tick_to_wire(const Options& o) {
     fail("bench tick-to-wire: subscribe: " + chain::to_string(sub.error()));
   }
 
+  if (engine_cpu >= 0) {
+    cpu_set_t mine{};
+    CPU_SET(engine_cpu, &mine);
+    if (sched_setaffinity(0, sizeof mine, &mine) != 0) engine_cpu = -1;
+  }
   node.go();
   // Warm-up events first, then the two modes alternate in blocks so that the
   // machine's noise falls on both alike.
@@ -918,6 +962,13 @@ core::Json run_tick_to_wire(const Options& o) {
   j["hooks"] = hooks;
   j["window_opens"] = hooks ? "first byte read" : "node starts writing the frame (no hooks)";
   j["gap_us"] = o.gap_us;
+  j["engine_cpu"] = engine_cpu;  // -1: not pinned
+  j["signing"] = o.rfc6979 ? "RFC 6979 nonce (signer::sign_digest)"
+                           : "precomputed nonce (signer::NoncePool, refilled between events)";
+  j["presigned"] = engine.nonce_pool().presigned();
+  j["presign_fallbacks"] = engine.nonce_pool().fallbacks();
+  j["node_waits"] = pin ? "spinning (its wake-up is not on the engine's clock)" : "in poll()";
+  if (pin) sched_setaffinity(0, sizeof all, &all);
   return j;
 }
 
@@ -933,6 +984,8 @@ void add_tick_to_wire_command(CLI::App& bench) {
       ->check(CLI::Range(uint64_t{0}, uint64_t{10'000'000}));
   cmd->add_option("--gap-us", o->gap_us, "the node's pause between events, microseconds (default 100)")
       ->check(CLI::Range(uint64_t{0}, uint64_t{1'000'000}));
+  cmd->add_flag("--rfc6979", o->rfc6979, "sign with RFC 6979 nonces on the hot path (default: precomputed nonces, signer::NoncePool)");
+  cmd->add_flag("!--no-pin", o->pin, "leave the threads where the scheduler puts them (default: the engine alone on the last CPU)");
   cmd->add_option("--dump-txns", o->dump_txns, "write every raw transaction sent (0x hex, one per line) to this file");
   cmd->add_flag("--json", *as_json, "print {\"events\",\"p50_us\",\"p99_us\",\"p999_us\",\"max_us\", ...}");
   cmd->callback([o, as_json] {

@@ -66,6 +66,8 @@ struct Options {
   uint64_t warmup = 1'000;   // events before measuring
   uint64_t gap_us = 100;     // the node's pause between a reply and the next frame
   std::string dump_txns;     // when set: every raw transaction sent, 0x hex, one per line
+  bool rfc6979 = false;      // sign with RFC 6979 nonces instead of the precomputed pool (signer/presign.hpp)
+  bool pin = true;           // the engine's thread alone on the last CPU, the node and the log writer on the others
 };
 
 // Runs the harness and returns the report:

@@ -17,6 +17,7 @@
 #include "perpx/chain/rpc.hpp"
 #include "perpx/core/address.hpp"
 #include "perpx/core/hex.hpp"
+#include "log_json.hpp"
 #include "rpc_detail.hpp"
 
 namespace perpx::chain {
@@ -40,13 +41,17 @@ std::optional<uint64_t> quantity_u64(std::string_view s) {
   return v;
 }
 
-bool string_of(dom::element e, std::string_view& out) { return e.get_string().get(out) == simdjson::SUCCESS; }
+}  // namespace
 
-// One log object, or nothing when the general path must decide.
-std::optional<Log> fast_log(dom::element e) {
+namespace detail {
+
+bool json_string(dom::element e, std::string_view& out) { return e.get_string().get(out) == simdjson::SUCCESS; }
+
+bool read_log(dom::element e, Log& l) {
   dom::object o;
-  if (e.get_object().get(o) != simdjson::SUCCESS) return std::nullopt;
-  Log l;
+  if (e.get_object().get(o) != simdjson::SUCCESS) return false;
+  l.topics.clear();
+  l.removed = false;
   enum : unsigned { kAddress = 1, kTopics = 2, kData = 4, kBlockNumber = 8, kBlockHash = 16, kTxnHash = 32,
                     kTxnIndex = 64, kLogIndex = 128, kRemoved = 256 };
   constexpr unsigned kRequired = 255;
@@ -60,48 +65,52 @@ std::optional<Log> fast_log(dom::element e) {
   for (dom::key_value_pair kv : o) {
     const std::string_view k = kv.key;
     if (k == "address") {
-      if (!once(kAddress) || !string_of(kv.value, s)) return std::nullopt;
+      if (!once(kAddress) || !json_string(kv.value, s)) return false;
       auto a = core::parse_address(s);
-      if (!a) return std::nullopt;
+      if (!a) return false;
       l.address = *a;
     } else if (k == "topics") {
       dom::array t;
-      if (!once(kTopics) || kv.value.get_array().get(t) != simdjson::SUCCESS || t.size() > 4) return std::nullopt;
-      l.topics.reserve(t.size());
+      if (!once(kTopics) || kv.value.get_array().get(t) != simdjson::SUCCESS || t.size() > 4) return false;
       for (dom::element x : t) {
-        if (!string_of(x, s)) return std::nullopt;
+        if (!json_string(x, s)) return false;
         auto h = core::parse_hash32(s);
-        if (!h) return std::nullopt;
+        if (!h) return false;
         l.topics.push_back(*h);
       }
     } else if (k == "data") {
-      if (!once(kData) || !string_of(kv.value, s)) return std::nullopt;
-      auto b = core::parse_hex(s);
-      if (!b) return std::nullopt;
-      l.data = std::move(*b);
+      // As parse_hex: "0x" and an even number of digits; decoded into the
+      // buffer the Log already has.
+      if (!once(kData) || !json_string(kv.value, s)) return false;
+      if (s.size() < 2 || s.size() % 2 != 0) return false;
+      l.data.resize((s.size() - 2) / 2);
+      if (!core::parse_hex_into(s, l.data)) return false;
     } else if (k == "blockHash" || k == "transactionHash") {
-      if (!once(k == "blockHash" ? kBlockHash : kTxnHash) || !string_of(kv.value, s)) return std::nullopt;
+      if (!once(k == "blockHash" ? kBlockHash : kTxnHash) || !json_string(kv.value, s)) return false;
       auto h = core::parse_hash32(s);
-      if (!h) return std::nullopt;
+      if (!h) return false;
       (k == "blockHash" ? l.block_hash : l.txn_hash) = *h;
     } else if (k == "blockNumber" || k == "transactionIndex" || k == "logIndex") {
       const unsigned bit = k == "blockNumber" ? kBlockNumber : k == "logIndex" ? kLogIndex : kTxnIndex;
-      if (!once(bit) || !string_of(kv.value, s)) return std::nullopt;
+      if (!once(bit) || !json_string(kv.value, s)) return false;
       auto q = quantity_u64(s);
-      if (!q) return std::nullopt;
+      if (!q) return false;
       (bit == kBlockNumber ? l.block_number : bit == kLogIndex ? l.log_index : l.txn_index) = *q;
     } else if (k == "removed") {
-      if (!once(kRemoved)) return std::nullopt;
+      if (!once(kRemoved)) return false;
       if (kv.value.is_null()) continue;
       bool b = false;
-      if (kv.value.get_bool().get(b) != simdjson::SUCCESS) return std::nullopt;
+      if (kv.value.get_bool().get(b) != simdjson::SUCCESS) return false;
       l.removed = b;
     }
     // Other keys (transactionLogIndex, blockTimestamp, ...) are ignored, as parse_log does.
   }
-  if ((seen & kRequired) != kRequired) return std::nullopt;
-  return l;
+  return (seen & kRequired) == kRequired;
 }
+
+}  // namespace detail
+
+namespace {
 
 // The whole reply, or nothing when the general path must decide.
 std::optional<std::vector<Log>> fast_logs_reply(std::string_view body, uint64_t id) {
@@ -116,7 +125,7 @@ std::optional<std::vector<Log>> fast_logs_reply(std::string_view body, uint64_t 
     const std::string_view k = kv.key;
     if (k == "jsonrpc") {
       std::string_view v;
-      if (version_ok || !string_of(kv.value, v) || v != "2.0") return std::nullopt;
+      if (version_ok || !detail::json_string(kv.value, v) || v != "2.0") return std::nullopt;
       version_ok = true;
     } else if (k == "id") {
       uint64_t v = 0;
@@ -134,9 +143,7 @@ std::optional<std::vector<Log>> fast_logs_reply(std::string_view body, uint64_t 
   std::vector<Log> out;
   out.reserve(result->size());
   for (dom::element e : *result) {
-    auto l = fast_log(e);
-    if (!l) return std::nullopt;
-    out.push_back(std::move(*l));
+    if (!detail::read_log(e, out.emplace_back())) return std::nullopt;
   }
   return out;
 }

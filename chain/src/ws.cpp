@@ -9,6 +9,8 @@
 
 // Boost comes in through an imported target (a system include directory), so
 // its headers' own warnings do not reach -Werror on our code.
+#include <simdjson.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -29,6 +31,7 @@
 #include <unordered_map>
 #include <variant>
 
+#include "log_json.hpp"
 #include "perpx/chain/http.hpp"
 #include "perpx/core/hex.hpp"
 
@@ -57,31 +60,35 @@ constexpr size_t kDirectWriteMax = 4096;
 // a longer reply is read by Asio (one read, then the direct path again).
 constexpr size_t kPeekBytes = 16 * 1024;
 
-// What the first frame waiting in the socket is, from its header (RFC 6455
+// The first frame waiting in the socket, from its header (RFC 6455
 // section 5.2; a server's frames are never masked).
-enum class Peeked {
-  kWhole,       // exactly one whole unfragmented text/binary frame: safe to read without waiting
-  kIncomplete,  // a data frame not all here yet (or longer than the peek), a first fragment, EOF, a socket error
-  kOther,       // a control or continuation frame, a masked or reserved-bit frame, or more than one frame
+struct Peeked {
+  enum Kind {
+    kWhole,       // a whole unfragmented text/binary frame (more may follow it)
+    kIncomplete,  // a data frame not all here yet (or longer than the peek), a first fragment, EOF, a socket error
+    kOther,       // a control or continuation frame, a masked or reserved-bit frame
+  } kind = kIncomplete;
+  size_t head = 0;  // kWhole: header bytes, then
+  size_t len = 0;   // payload bytes
 };
 Peeked classify_peek(std::span<const unsigned char> b) {
-  if (b.size() < 2) return Peeked::kIncomplete;
+  if (b.size() < 2) return {};
   const unsigned op = b[0] & 0x0fu;
-  if ((b[0] & 0x70u) != 0 || (op != 1 && op != 2) || (b[1] & 0x80u) != 0) return Peeked::kOther;
+  if ((b[0] & 0x70u) != 0 || (op != 1 && op != 2) || (b[1] & 0x80u) != 0) return {Peeked::kOther};
   // The first fragment of a message (Beast servers fragment long ones): the
   // rest is read by Asio, like a frame not all here yet.
-  if ((b[0] & 0x80u) == 0) return Peeked::kIncomplete;
+  if ((b[0] & 0x80u) == 0) return {};
   uint64_t len = b[1] & 0x7fu;
   size_t head = 2;
   if (len >= 126) {
     const size_t ext = len == 126 ? 2 : 8;
-    if (b.size() < 2 + ext) return Peeked::kIncomplete;
+    if (b.size() < 2 + ext) return {};
     len = 0;
     for (size_t i = 0; i < ext; ++i) len = (len << 8) | b[2 + i];
     head += ext;
   }
-  if (len > b.size() - head) return Peeked::kIncomplete;
-  return len == b.size() - head ? Peeked::kWhole : Peeked::kOther;
+  if (len > b.size() - head) return {};
+  return {Peeked::kWhole, head, static_cast<size_t>(len)};
 }
 
 struct ParsedUrl {
@@ -173,6 +180,12 @@ struct LogEventMsg {
 };
 struct ReconnectedMsg {};
 using Event = std::variant<HeadEventMsg, LogEventMsg, ReconnectedMsg, RpcError>;
+
+// Server subscription ids, found by a view into the message (no string built).
+struct IdHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
 
 }  // namespace
 
@@ -317,6 +330,7 @@ struct WsClient::Impl {
     }
     is_connected = true;
     ever_connected = true;
+    last_message = Clock::now();
     retries = 0;
     ++stats.connects;
     // Direct mode until something needs a read kept pending (see the header).
@@ -324,7 +338,7 @@ struct WsClient::Impl {
     // none of them can wait without a bound (a failing stream's teardown
     // reads until EOF).
     direct = false;
-    if (plain && subs.empty() && !subscribing) {
+    if (plain && ((subs.empty() && !subscribing) || (options.busy_poll && !reconnecting))) {
       beast::get_lowest_layer(*plain).socket().non_blocking(true, ec);
       direct = !ec;
     }
@@ -359,7 +373,8 @@ struct WsClient::Impl {
         reading = false;
         if (ec) return lost(ec);
         quickack();
-        on_message(beast::buffers_to_string(buffer.data()));
+        last_message = Clock::now();
+        on_message(message_view());
         buffer.consume(buffer.size());
         if (gen == generation && is_connected && !direct) start_read(gen);
       });
@@ -387,40 +402,53 @@ struct WsClient::Impl {
       const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now());
       if (left.count() <= 0) return Step::kTimeout;
       pollfd p{fd, POLLIN, 0};
-      const timespec ts{static_cast<time_t>(left.count() / 1'000'000'000), static_cast<long>(left.count() % 1'000'000'000)};
+      const timespec ts = options.busy_poll ? timespec{0, 0}
+                                            : timespec{static_cast<time_t>(left.count() / 1'000'000'000),
+                                                       static_cast<long>(left.count() % 1'000'000'000)};
       const int r = ::ppoll(&p, 1, &ts, nullptr);
+      if (r == 0 && options.busy_poll) continue;
       if (r > 0) break;
       if (r == 0) return Step::kTimeout;
       if (errno != EINTR) break;  // let the read below find the error
     }
     const ssize_t n = ::recv(fd, peek.data(), peek.size(), MSG_PEEK | MSG_DONTWAIT);
-    Peeked what = n > 0 ? classify_peek(std::span(peek.data(), static_cast<size_t>(n))) : Peeked::kIncomplete;
-    if (what == Peeked::kWhole && static_cast<size_t>(n) == peek.size()) what = Peeked::kIncomplete;  // more may follow
-    if (what == Peeked::kOther) {
+    const Peeked what = n > 0 ? classify_peek(std::span(peek.data(), static_cast<size_t>(n))) : Peeked{};
+    if (what.kind == Peeked::kOther) {
       leave_direct();
       return Step::kLeft;
     }
-    if (what == Peeked::kIncomplete) {
+    if (what.kind == Peeked::kIncomplete) {
       // The rest of a long reply, EOF or an error: one read by Asio, bounded
-      // by the deadline; if it is still going then, it stays pending.
+      // by the deadline; if it is still going then, it stays pending. With
+      // subscriptions more may follow at once, and Beast may then hold
+      // bytes the socket no longer shows: Asio reads from then on.
       start_read(generation);
       if (!run_until([&] { return !reading; }, deadline)) {
         direct = false;
         return Step::kTimeout;
       }
+      if (!subs.empty()) leave_direct();
       return Step::kRead;
     }
-    // The whole frame is in the socket: Beast reads it without waiting.
-    boost::system::error_code ec;
-    plain->read(buffer, ec);
-    if (ec) {
-      lost(ec);
-      return Step::kRead;
+    // The whole frame is in the peek: take exactly its bytes off the socket
+    // (MSG_TRUNC: discarded, not copied again), so what follows stays there
+    // for the next ppoll. Beast holds nothing (it reads here only in whole
+    // frames, or never again), so its stream stays at a message boundary.
+    const size_t frame = what.head + what.len;
+    for (size_t off = 0; off < frame;) {
+      const ssize_t r = ::recv(fd, nullptr, frame - off, MSG_TRUNC | MSG_DONTWAIT);
+      if (r <= 0 && errno == EINTR) continue;
+      if (r <= 0) {
+        lost(r == 0 ? boost::system::error_code(asio::error::eof)
+                    : boost::system::error_code(errno, boost::system::system_category()));
+        return Step::kRead;
+      }
+      off += static_cast<size_t>(r);
     }
     quickack();
     ++stats.direct_replies;
-    on_message(beast::buffers_to_string(buffer.data()));
-    buffer.consume(buffer.size());
+    last_message = Clock::now();
+    on_message(std::string_view(reinterpret_cast<const char*>(peek.data()) + what.head, what.len));
     return Step::kRead;
   }
 
@@ -470,11 +498,18 @@ struct WsClient::Impl {
     waiter = nullptr;
   }
 
-  void on_message(std::string msg) {
+  // The message just read (valid until the buffer is consumed).
+  std::string_view message_view() const {
+    const auto b = buffer.data();
+    return {static_cast<const char*>(b.data()), b.size()};
+  }
+
+  void on_message(std::string_view msg) {
     // A reply to the request in flight goes to it unparsed: its reader
     // (RpcClient) checks the whole message anyway.
     if (auto id = leading_id(msg); id && waiter && std::find(waiter->ids.begin(), waiter->ids.end(), *id) != waiter->ids.end())
-      return complete(std::move(msg));
+      return complete(std::string(msg));
+    if (fast_notification(msg)) return;
     auto parsed_msg = core::parse_json(msg);
     if (!parsed_msg) {
       ++stats.dropped_messages;
@@ -494,7 +529,7 @@ struct WsClient::Impl {
     }
     const uint64_t id = (*with_id)["id"].get<uint64_t>();
     if (waiter && std::find(waiter->ids.begin(), waiter->ids.end(), id) != waiter->ids.end())
-      return complete(std::move(msg));
+      return complete(std::string(msg));
     if (auto it = resubscribing.find(id); it != resubscribing.end()) {
       const SubId sub_id = it->second;
       resubscribing.erase(it);
@@ -515,6 +550,64 @@ struct WsClient::Impl {
       return;
     }
     ++stats.dropped_messages;  // a reply nobody waits for (timed out) or a stranger
+  }
+
+  // A logs notification read with simdjson straight into fast_log (the hot
+  // path of a price feed: no JSON tree, no allocation once warm). It takes
+  // only a message the general path (on_notification) would read the same
+  // way: a JSON object with one "method" ("eth_subscription") and one
+  // "params" object holding one "subscription" string of a logs
+  // subscription of ours and one "result" that read_log accepts. Anything
+  // else returns false and the general path decides (the value, or the
+  // typed error and the dropped-message count).
+  bool fast_notification(std::string_view msg) {
+    namespace dom = simdjson::dom;
+    dom::element doc;
+    dom::object o;
+    if (json.parse(msg.data(), msg.size(), true).get(doc) != simdjson::SUCCESS ||
+        doc.get_object().get(o) != simdjson::SUCCESS)
+      return false;
+    std::optional<std::string_view> method;
+    std::optional<dom::object> params;
+    for (dom::key_value_pair kv : o) {
+      if (kv.key == "method") {
+        std::string_view m;
+        if (method || !detail::json_string(kv.value, m)) return false;
+        method = m;
+      } else if (kv.key == "params") {
+        dom::object p;
+        if (params || kv.value.get_object().get(p) != simdjson::SUCCESS) return false;
+        params = p;
+      }
+    }
+    if (method != "eth_subscription" || !params) return false;
+    std::optional<std::string_view> server_id;
+    std::optional<dom::element> result;
+    for (dom::key_value_pair kv : *params) {
+      if (kv.key == "subscription") {
+        std::string_view id;
+        if (server_id || !detail::json_string(kv.value, id)) return false;
+        server_id = id;
+      } else if (kv.key == "result") {
+        if (result) return false;
+        result = kv.value;
+      }
+    }
+    if (!server_id || !result) return false;
+    const auto it = server_ids.find(*server_id);
+    if (it == server_ids.end()) return false;
+    const auto sub = subs.find(it->second);
+    if (sub == subs.end() || !sub->second.logs) return false;
+    // fast_log is free unless a log waits in it (or is being delivered).
+    if (!fast_pending && events.empty()) {
+      if (!detail::read_log(*result, fast_log)) return false;
+      fast_pending = it->second;
+      return true;
+    }
+    Log log;
+    if (!detail::read_log(*result, log)) return false;
+    events.emplace_back(LogEventMsg{it->second, std::move(log)});
+    return true;
   }
 
   void on_notification(const Json& j) {
@@ -595,7 +688,7 @@ struct WsClient::Impl {
       return std::unexpected(make_error(RpcErrc::kTimeout, is_send ? ErrorClass::kOutcomeUnknown : ErrorClass::kRetryable,
                                         "", "no reply within " + std::to_string(timeout.count()) + " ms"));
     };
-    if (direct && (writing || !outq.empty() || subscribing)) leave_direct();
+    if (direct && (writing || !outq.empty() || (subscribing && !options.busy_poll))) leave_direct();
     if (!direct) {
       send(std::string(body));
       if (!run_until([&] { return w.done; }, deadline)) return timed_out();
@@ -648,8 +741,9 @@ struct WsClient::Impl {
 
   RpcResult<SubId> subscribe(Sub sub) {
     const uint64_t wire = next_internal_id++;
-    // Notifications may come at any time from now on: keep a read pending.
-    leave_direct();
+    // Notifications may come at any time from now on: keep a read pending
+    // (or, busy polling, read them in direct mode from poll()).
+    if (!options.busy_poll) leave_direct();
     subscribing = true;
     auto r = call("eth_subscribe", subscribe_body(wire, sub));
     subscribing = false;
@@ -679,6 +773,7 @@ struct WsClient::Impl {
   bool reading = false;      // an Asio read is pending
   bool direct = false;       // direct mode on this connection (see the header)
   bool subscribing = false;  // an eth_subscribe is in flight
+  Clock::time_point last_message{};  // the last message read (direct mode's idle check)
   std::array<unsigned char, kPeekBytes> peek{};
   bool is_connected = false;
   bool ever_connected = false;
@@ -690,9 +785,16 @@ struct WsClient::Impl {
   uint64_t next_internal_id = kInternalIdBase;
   SubId next_sub = 1;
   std::map<SubId, Sub> subs;
-  std::unordered_map<std::string, SubId> server_ids;
+  std::unordered_map<std::string, SubId, IdHash, std::equal_to<>> server_ids;
   std::unordered_map<uint64_t, SubId> resubscribing;  // wire id -> handle
   std::deque<Event> events;
+  // The log notification fast path (fast_notification): the parser and the
+  // Log it fills keep their buffers from one message to the next; a log
+  // read while nothing else is queued waits here for poll() instead of
+  // being moved into `events`.
+  simdjson::dom::parser json;
+  Log fast_log;
+  std::optional<SubId> fast_pending;
   WsStats stats;
 };
 
@@ -739,14 +841,18 @@ RpcResult<void> WsClient::unsubscribe(SubId id) {
 size_t WsClient::poll(std::chrono::milliseconds max_wait) {
   Impl& m = *impl_;
   const auto deadline = Clock::now() + max_wait;
-  while (m.events.empty()) {
+  while (m.events.empty() && !m.fast_pending) {
     const auto now = Clock::now();
     if (now >= deadline) break;
     if (m.is_connected) {
+      if (m.direct && !m.subs.empty() && now - m.last_message >= m.options.idle_timeout) {
+        m.leave_direct();  // quiet too long: Asio's read pings the node
+        continue;
+      }
       if (m.direct)
-        m.direct_step(deadline);  // a stray message, or the drop it sees
+        m.direct_step(m.subs.empty() ? deadline : std::min(deadline, m.last_message + m.options.idle_timeout));
       else
-        m.run_until([&] { return !m.events.empty(); }, deadline);
+        m.run_until([&] { return !m.events.empty() || m.fast_pending.has_value(); }, deadline);
       continue;
     }
     if (m.ever_connected && !m.options.reconnect) break;
@@ -756,6 +862,15 @@ size_t WsClient::poll(std::chrono::milliseconds max_wait) {
     }
     if (auto c = m.connect_now(m.options.connect_timeout); !c) m.events.emplace_back(c.error());
   }
+  size_t delivered = 0;
+  if (m.fast_pending) {
+    // Read before anything queued now. It stays pending while its callback
+    // runs, so a message read meanwhile is queued instead of overwriting it.
+    if (auto it = m.subs.find(*m.fast_pending); it != m.subs.end() && it->second.on_log) it->second.on_log(m.fast_log);
+    m.fast_pending.reset();
+    ++delivered;
+  }
+  if (m.events.empty()) return delivered;
   std::deque<Event> ready;
   ready.swap(m.events);
   for (auto& ev : ready) {
@@ -769,7 +884,7 @@ size_t WsClient::poll(std::chrono::milliseconds max_wait) {
       on_error_(std::get<RpcError>(ev));
     }
   }
-  return ready.size();
+  return delivered + ready.size();
 }
 
 bool WsClient::connected() const noexcept { return impl_->is_connected; }

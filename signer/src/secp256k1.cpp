@@ -12,13 +12,11 @@
 #include "perpx/core/hex.hpp"
 #include "perpx/core/address.hpp"
 #include "perpx/core/keccak.hpp"
+#include "secp_context.hpp"
 
 namespace perpx::signer {
 
-namespace {
-
-using core::U256;
-
+namespace detail {
 
 void fill_random(uint8_t* out, size_t n) {
   while (n > 0) {
@@ -41,6 +39,16 @@ const secp256k1_context* context() {
   }();
   return ctx;
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::context;
+using detail::fill_random;
+
+using core::U256;
+
 
 void u256_to_be32(uint8_t* out, const U256& v) noexcept { core::to_be(std::span<uint8_t, 32>(out, 32), v); }
 

@@ -152,6 +152,12 @@ void sign_and_encode(Bytes& out, Bytes& scratch, const Txn& txn, const SecretKey
   encode_signed(out, txn, sig);
 }
 
+void sign_and_encode(Bytes& out, Bytes& scratch, const Txn& txn, NoncePool& pool) noexcept {
+  const Signature sig = pool.sign(signing_hash(txn, scratch));
+  out.clear();
+  encode_signed(out, txn, sig);
+}
+
 // ---- decoding -------------------------------------------------------------
 
 namespace {

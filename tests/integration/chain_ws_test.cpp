@@ -280,6 +280,55 @@ TEST_CASE("logs subscription with a filter, unsubscribe stops delivery", "[anvil
   CHECK(logs.size() == 3);
 }
 
+TEST_CASE("busy-poll direct mode: logs and heads read on the caller's thread, several frames at once, requests between",
+          "[anvil][ws]") {
+  LocalChain node;
+  auto http = node.client();
+  const Address from = node.accounts().at(0);
+  const Address emitter = send(http, Json{{"from", hex_of(from)}, {"data", kEmitterInit}}).contract_address.value();
+  WsOptions wo;
+  wo.busy_poll = true;
+  WsClient ws(node.ws_url(), wo);
+  RpcClient rpc(std::make_unique<WsTransport>(ws));
+  CHECK(value_of(rpc.chain_id()) == node.chain_id());  // a request before any subscription
+  LogFilter filter;
+  filter.addresses = {emitter};
+  std::vector<Log> logs;
+  std::vector<BlockNum> heads;
+  value_of(ws.subscribe_logs(filter, [&](const Log& l) { logs.push_back(l); }));
+  value_of(ws.subscribe_heads([&](const BlockHeader& h) { heads.push_back(h.number); }));
+  // Three logs in one block: their frames arrive together and each is taken
+  // off the socket by its own length.
+  value_of(http.request("evm_setAutomine", Json::array({false})));
+  std::vector<Hash32> hashes;
+  for (uint8_t tag = 1; tag <= 3; ++tag) {
+    auto h = value_of(http.request(
+        "eth_sendTransaction",
+        Json::array({Json{{"from", hex_of(from)}, {"to", hex_of(emitter)}, {"data", core::to_hex(Bytes{tag})}}})));
+    hashes.push_back(*core::parse_hash32(h.get<std::string>()));
+  }
+  mine(http, 1);
+  const BlockNum block = value_of(http.block_number());
+  // A request while notifications wait: its reply is found among them.
+  CHECK(value_of(rpc.block_number()) == block);
+  REQUIRE(poll_until(ws, [&] { return logs.size() >= 3 && !heads.empty(); }));
+  ws.poll(100ms);
+  REQUIRE(logs.size() == 3);
+  for (size_t i = 0; i < 3; ++i) {
+    const auto receipt = value_of(http.transaction_receipt(hashes[i]));
+    REQUIRE(receipt);
+    CHECK(logs[i] == receipt->logs.at(0));  // in order, every field as the receipt has it
+    CHECK(logs[i].data == Bytes{static_cast<uint8_t>(i + 1)});
+  }
+  CHECK(heads == std::vector<BlockNum>{block});
+  // Read in direct mode (not by a pending Asio read), the connection never dropped.
+  CHECK(ws.stats().direct_replies >= 6);  // chain id, subscribes, block number, 3 logs, the head
+  CHECK(ws.stats().drops == 0);
+  mine(http, 2);
+  REQUIRE(poll_until(ws, [&] { return heads.size() == 3; }));
+  CHECK(heads.back() == block + 2);
+}
+
 TEST_CASE("reconnect through a cut proxy misses no block", "[anvil][ws]") {
   LocalChain node;
   auto http = node.client();

@@ -51,7 +51,13 @@
 // A reply that is not all there yet, longer than 16 KiB or fragmented is read
 // by one Asio read bounded by the deadline. The connection leaves direct mode
 // for good (a read stays pending, as with wss://) on the first subscribe, a
-// timeout (a late reply may follow), a control frame, or two messages at once; a reconnect without subscriptions enters it again. The
+// timeout (a late reply may follow), a control frame, or a frame not all
+// there yet while subscribed; a reconnect without subscriptions enters it
+// again. A whole frame is taken off the socket by its exact length and
+// handed on from the peek buffer (Beast never holds bytes in direct mode),
+// so a frame that follows at once stays in the socket for the next ppoll.
+// Text is not UTF-8 checked as Beast would: every reader of a message
+// parses it as JSON, which refuses bad UTF-8. The
 // sync calls cannot block: the socket is non-blocking and a frame is only read
 // when all of it is there. It rests on the node sending nothing unasked while
 // no subscription exists and no request has timed out; a node that does is
@@ -90,6 +96,13 @@ struct WsOptions {
   std::chrono::milliseconds backoff_max{5000};
   bool verify_peer = true;                           // wss: certificate chain and host name
   bool reconnect = true;                             // false: stay closed after a drop
+  // For a thread pinned to a core of its own (the hot path of a price
+  // feed): direct mode stays on through subscriptions on a plain ws://
+  // connection (not after a reconnect that resubscribes: Asio reads then),
+  // so notifications are read by poll() on the caller's thread, and poll()
+  // spins on the socket instead of sleeping in ppoll. While subscribed and
+  // quiet for idle_timeout, direct mode ends and Asio's read pings the node.
+  bool busy_poll = false;
 };
 
 using SubId = uint64_t;  // our handle for a subscription; survives reconnects

@@ -11,6 +11,7 @@
 #include "perpx/core/bytes.hpp"
 #include "perpx/core/u256.hpp"
 #include "perpx/signer/rlp.hpp"
+#include "perpx/signer/presign.hpp"
 #include "perpx/signer/secp256k1.hpp"
 
 namespace perpx::signer {
@@ -81,6 +82,9 @@ Signature sign_txn(const Txn& txn, const SecretKey& key, Bytes& scratch) noexcep
 // Builds, signs and encodes into `out` (cleared first). The hot path: no
 // allocation once `out` and `scratch` have capacity.
 void sign_and_encode(Bytes& out, Bytes& scratch, const Txn& txn, const SecretKey& key) noexcept;
+// The same with a precomputed nonce from `pool` (presign.hpp: not RFC 6979
+// deterministic; the pool's own key signs).
+void sign_and_encode(Bytes& out, Bytes& scratch, const Txn& txn, NoncePool& pool) noexcept;
 
 // The legacy v value for a signature: 27/28, or chainId*2 + 35/36.
 U256 legacy_v(const Txn& txn, const Signature& sig) noexcept;
