@@ -233,6 +233,26 @@ DrillResult run_soak_drill(const SoakOptions& o, const DrillCheck& check) {
   auto next_reorg = t0 + uniform_ms(5000, 10000);
   auto next_restart = t0 + std::min(uniform_ms(20000, 40000), milliseconds(static_cast<int64_t>(o.seconds * 500)));
   const auto drain_until = deadline + milliseconds(180'000);
+  // The venue's oracle refuses prices older than kOracleMaxAge (an hour):
+  // the deployer publishes them again well within it, and at least once a
+  // run, so that a run of hours trades on fresh prices like a short one.
+  const auto refresh_every = std::clamp(milliseconds(static_cast<int64_t>(o.seconds * 500)), milliseconds(10'000),
+                                        milliseconds(600'000));
+  auto next_refresh = t0 + refresh_every;
+  int feed_refreshes = 0, feed_refresh_failures = 0;
+  auto refresh_feeds = [&] {
+    try {
+      auto head = need(c.block_header(chain::Tag::kLatest), "latest block");
+      if (!head) fail("drill soak: no latest block");
+      chain::TxnSender deployer = take(chain::TxnSender::make(c, lw.chain.dev_key(0)), "deployer");
+      publish_prices(deployer, lw.world, head->timestamp);
+      ++feed_refreshes;
+      line(Json{{"event", "feeds_refreshed"}, {"publish_time", head->timestamp}});
+    } catch (const CliError& e) {  // the node may be restarting: the next period tries again
+      ++feed_refresh_failures;
+      line(Json{{"event", "feed_refresh_failed"}, {"error", e.what()}});
+    }
+  };
   for (;;) {
     const auto now = Clock::now();
     const bool placing = now < deadline;
@@ -294,6 +314,10 @@ DrillResult run_soak_drill(const SoakOptions& o, const DrillCheck& check) {
         line(Json{{"event", "reorg"}, {"depth", depth}});
       }
       next_reorg = now + uniform_ms(5000, 10000);
+    }
+    if (placing && now >= next_refresh) {
+      refresh_feeds();
+      next_refresh = Clock::now() + refresh_every;
     }
     if (placing && now >= next_restart) {
       restart_node();
@@ -450,6 +474,8 @@ DrillResult run_soak_drill(const SoakOptions& o, const DrillCheck& check) {
                {"reruns", reruns},
                {"timeouts", timeouts},
                {"node_restarts", node_restarts},
+               {"feed_refreshes", feed_refreshes},
+               {"feed_refresh_failures", feed_refresh_failures},
                {"latency", percentiles(latency)},
                {"faults", fs_stats.to_json()},
                {"blocks", blocks},

@@ -24,6 +24,22 @@ constexpr int32_t kFullRange = 887220;  // the widest range on a 60 spacing
 
 std::string hex_addr(const Address& a) { return core::to_checksum(a); }
 
+// Pyth's update data for both markets at the world's prices, published at `time`.
+Json pyth_updates(chain::RpcClient& rpc, const World& w, uint64_t time) {
+  const std::string now = std::to_string(time);
+  Json updates = Json::array();
+  for (const auto& [id, price, conf] :
+       {std::tuple{kPythEthUsd, "300000000000", "150000000"}, std::tuple{kPythBtcUsd, "6500000000000", "2000000000"}}) {
+    auto data =
+        take(chain::call(rpc, w.pyth,
+                          "createPriceFeedUpdateData(bytes32,int64,uint64,int32,int64,uint64,uint64,uint64)(bytes)",
+                          Json::array({id, price, conf, -8, price, conf, now, 0})),
+              "Pyth update data");
+    updates.push_back(data[0]);
+  }
+  return updates;
+}
+
 // Waits for every submitted transaction of one phase.
 void wait_all(TxnSender& s, const std::vector<std::pair<std::string, Hash32>>& sent,
               std::vector<chain::Receipt>* out = nullptr) {
@@ -98,17 +114,7 @@ World deploy_world(TxnSender& s, const Artifacts& a, const std::vector<Address>&
   submit(w.weth, "approve(address,uint256)", Json::array({hex_addr(w.helper), max}), "approve WETH");
   auto head = rpc.block_header(chain::Tag::kLatest);
   if (!head || !*head) fail("world: cannot read the latest block");
-  const std::string now = std::to_string((*head)->timestamp);
-  Json updates = Json::array();
-  for (const auto& [id, price, conf] :
-       {std::tuple{kPythEthUsd, "300000000000", "150000000"}, std::tuple{kPythBtcUsd, "6500000000000", "2000000000"}}) {
-    auto data =
-        take(chain::call(rpc, w.pyth,
-                          "createPriceFeedUpdateData(bytes32,int64,uint64,int32,int64,uint64,uint64,uint64)(bytes)",
-                          Json::array({id, price, conf, -8, price, conf, now, 0})),
-              "Pyth update data");
-    updates.push_back(data[0]);
-  }
+  const Json updates = pyth_updates(rpc, w, (*head)->timestamp);
   submit(w.pyth, "updatePriceFeeds(bytes[])", Json::array({updates}), "Pyth updatePriceFeeds", U256{2});
   wait_all(s, sent);
 
@@ -205,6 +211,20 @@ Json world_json(const chain::LocalChain& lc, const World& w, const std::vector<A
         {"markets", {{kMarketNames[kMarketEth], kMarketEth}, {kMarketNames[kMarketBtc], kMarketBtc}}}}},
       {"keys_file", keys.string()},
   };
+}
+
+std::vector<Hash32> publish_prices(TxnSender& s, const World& w, uint64_t publish_time) {
+  std::vector<Hash32> sent;
+  auto submit = [&](const Address& to, std::string_view sig, Json args, const std::string& what, U256 value = {}) {
+    chain::TxnOptions opts;
+    opts.value = value;
+    sent.push_back(take(s.submit(to, take(chain::encode_call(sig, args), what), opts), what));
+  };
+  submit(w.eth_usd, "submit(int256)", Json::array({"300000000000"}), "ETH/USD round");
+  submit(w.btc_usd, "submit(int256)", Json::array({"6500000000000"}), "BTC/USD round");
+  submit(w.pyth, "updatePriceFeeds(bytes[])", Json::array({pyth_updates(s.rpc(), w, publish_time)}), "Pyth updatePriceFeeds",
+         U256{2});
+  return sent;
 }
 
 LocalWorld start_world(const chain::LocalChainOptions& options, const fs::path& contracts) {

@@ -77,6 +77,12 @@ World deploy_world(chain::TxnSender& s, const Artifacts& a, const std::vector<ch
 // the deployer's liquidity and the trading accounts' deposits.
 void deploy_venue(chain::TxnSender& s, const Artifacts& a, World& w, const std::vector<chain::Address>& funded);
 
+// The feeds' prices published again (ETH/USD 3000 and BTC/USD 65000: a new
+// Chainlink round of each, and Pyth's at `publish_time`), sent from `s`
+// without waiting: a drill that runs longer than kOracleMaxAge keeps the
+// venue's oracle fresh with it. The transactions sent.
+std::vector<chain::Hash32> publish_prices(chain::TxnSender& s, const World& w, uint64_t publish_time);
+
 // `perpx chain up --json`'s object (shared/CLI.md).
 core::Json world_json(const chain::LocalChain& lc, const World& w, const std::vector<chain::Address>& funded,
                       const std::filesystem::path& keys_file);

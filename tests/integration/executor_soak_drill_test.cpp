@@ -105,6 +105,7 @@ TEST_CASE("drill soak: faults, reorgs, node and perpx restarts, nothing lost, do
   CHECK(s["faults_injected"].get<int>() > 0);
   CHECK(s["reorgs"].get<int>() >= 1);
   CHECK(s["node_restarts"].get<int>() >= 1);
+  CHECK(s["feed_refreshes"].get<int>() >= 1);  // prices published again mid-run (hours-long runs need it)
   CHECK(s["restarts"].get<int>() >= 1);  // the first order is always killed after its send
   // Every path was used.
   std::set<std::string> paths;
