@@ -181,3 +181,86 @@ TEST_CASE("one rejected price of two sources loses the quorum and halts the sess
   CHECK(refused.error().code == executor::ExecErrc::kHalted);
   CHECK(t.last_detail(s, refused.error().order_id).find("\"reason\":\"halted\"") != std::string::npos);
 }
+
+namespace {
+
+// 100 ETH long at about 3000 on trader1's 100,000 USD, placed through the session.
+void open_long(TripWorld& t, app::ExecSession& s) {
+  executor::Order o = t.order("long-100", executor::Side::kBuy, 3100, executor::Path::kPublic, false);
+  o.size = kE18 * U256{100};
+  const int64_t id = value_of(s.ex.place(o, ++t.now));
+  REQUIRE(t.follow(s, id) == "included");
+  REQUIRE(ok(t.vc.venue.position(t.vc.who(kTrader1), 0)).size == I256::from_u256(o.size));
+}
+
+// Loss of `equity` against `start`, in bps of start (0 for a gain).
+uint64_t loss_bps(const I256& start, const I256& equity) {
+  if (!(equity < start)) return 0;
+  return ((start - equity) * I256{10'000} / start).as_u256().w[0];
+}
+
+}  // namespace
+
+TEST_CASE("a falling price draws the account down: the running session reduces, then halts, each at the head "
+          "whose equity crossed the level", "[anvil][executor][trips]") {
+  TripWorld t;
+  // The day's start: the equity the session reads (and journals) when it starts.
+  const I256 start = ok(t.vc.venue.account_summary(t.vc.who(kTrader1))).figures.equity;
+  app::ExecSession s(t.options(false), t.vc.lw.chain.dev_key(kTrader1));
+  REQUIRE(s.kill.state() == executor::TradingState::kActive);
+  open_long(t, s);
+  executor::TradingState expected = executor::TradingState::kActive;
+  // 1% lower at each head; the venue's own figures say where the levels are crossed.
+  uint64_t price = 3000, steps = 0;
+  while (expected != executor::TradingState::kHalted && steps++ < 20) {
+    price = price * 99 / 100;
+    t.vc.set_price(0, U256{price} * U256{100'000'000});
+    value_of(s.poll(++t.now));
+    const uint64_t loss = loss_bps(start, ok(t.vc.venue.account_summary(t.vc.who(kTrader1))).figures.equity);
+    if (loss >= 1000) expected = executor::TradingState::kHalted;
+    else if (loss >= 500) expected = executor::TradingState::kReducing;
+    INFO("price " << price << ", loss " << loss << " bps");
+    CHECK(s.kill.state() == expected);
+  }
+  REQUIRE(expected == executor::TradingState::kHalted);
+  // Two trips, both drawdown, journalled in order (read back from the file).
+  const auto rows = t.trading_rows();
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0] == std::pair<std::string, std::string>{"reducing", "drawdown"});
+  CHECK(rows[1] == std::pair<std::string, std::string>{"halted", "drawdown"});
+  REQUIRE(s.tripped.size() == 2);
+  CHECK(s.tripped[1].detail.find("bps") != std::string::npos);
+}
+
+TEST_CASE("a falling price breaches the margin buffer: the running session reduces at that head, cause margin",
+          "[anvil][executor][trips]") {
+  TripWorld t;
+  app::SessionOptions o = t.options(false);
+  o.kill.drawdown_reduce_bps = 9'900;  // the drawdown levels out of the way: the buffer trips first
+  o.kill.drawdown_halt_bps = 10'000;
+  app::ExecSession s(o, t.vc.lw.chain.dev_key(kTrader1));
+  open_long(t, s);
+  const uint32_t buffer_bps = o.risk.margin_buffer_bps;
+  uint64_t price = 3000, steps = 0;
+  bool breached = false;
+  while (!breached && steps++ < 40) {
+    price = price * 98 / 100;
+    t.vc.set_price(0, U256{price} * U256{100'000'000});
+    value_of(s.poll(++t.now));
+    const auto f = ok(t.vc.venue.account_summary(t.vc.who(kTrader1))).figures;
+    // The venue's own figures: equity under maintenance plus the buffer.
+    const U256 floor = f.maintenance_margin * U256{10'000 + buffer_bps} / U256{10'000};
+    breached = f.equity < I256::from_u256(floor);
+    INFO("price " << price << ", equity " << core::to_decimal(f.equity) << ", floor "
+                  << core::to_decimal(floor));
+    CHECK(s.kill.state() == (breached ? executor::TradingState::kReducing : executor::TradingState::kActive));
+  }
+  REQUIRE(breached);
+  REQUIRE(s.tripped.size() == 1);
+  CHECK(s.tripped[0].cause == executor::TripCause::kMarginBuffer);
+  CHECK(t.trading_rows() == std::vector<std::pair<std::string, std::string>>{{"reducing", "margin_buffer"}});
+  // Reducing: the position can still be closed, nothing can be added.
+  auto refused = s.ex.place(t.order("add-1", executor::Side::kBuy, price * 102 / 100, executor::Path::kPublic, false), ++t.now);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == executor::ExecErrc::kHalted);
+}
