@@ -12,6 +12,11 @@
 // later (target: p99 under 100 us of our own time); one in
 // BM_parse_new_heads / BM_new_heads_to_advance means the WebSocket path adds
 // latency before the tracker even sees the head.
+//
+// The generic ABI codec (the fallback for ABIs without typed code): one in
+// BM_abi_decode_log means slower backfills and log watches through
+// chain::decode_log (bench/compare's getLogs row); one in BM_abi_encode_call
+// slower calldata for arbitrary ABIs (its generic-fallback rows).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -23,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "perpx/chain/abi.hpp"
 #include "perpx/chain/heads.hpp"
 #include "perpx/chain/rpc.hpp"
 #include "perpx/core/hex.hpp"
@@ -247,6 +253,41 @@ void BM_new_heads_to_advance(benchmark::State& state) {
   report_percentiles(state, adv_ns, "adv_");
 }
 BENCHMARK(BM_new_heads_to_advance)->UseManualTime();
+
+// A Chainlink AnswerUpdated log (negative answer, phase-5 round id), decoded
+// to Json with the fragment parsed once.
+void BM_abi_decode_log(benchmark::State& state) {
+  const auto ev = perpx::chain::parse_signature(
+      "event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt)",
+      perpx::chain::AbiKind::kEvent);
+  if (!ev) throw std::logic_error("AnswerUpdated");
+  const std::vector<Hash32> topics{perpx::chain::event_topic(*ev), *perpx::core::parse_hash32("0x" + std::string(54, 'f') + "b9a43cf1c0"),
+                                   *perpx::core::parse_hash32("0x" + std::string(47, '0') + "50000000000000001")};
+  perpx::core::Bytes data;
+  perpx::chain::append_uint(data, U256{1'700'000'000});
+  for (auto _ : state) {
+    auto j = perpx::chain::decode_log(*ev, topics, data);
+    benchmark::DoNotOptimize(j);
+  }
+}
+BENCHMARK(BM_abi_decode_log);
+
+// placeOrder(uint256,int256,uint256,uint256) from Json args (decimal strings
+// above 64 bits), the fragment parsed once, into a reused buffer.
+void BM_abi_encode_call(benchmark::State& state) {
+  const auto f = perpx::chain::parse_signature("placeOrder(uint256,int256,uint256,uint256)");
+  if (!f) throw std::logic_error("placeOrder");
+  const auto args = perpx::core::Json::array({1, "-2500000000000000000", "3000000000000000000000", 1'700'000'000});
+  perpx::core::Bytes out;
+  out.reserve(256);
+  for (auto _ : state) {
+    out.clear();
+    auto r = perpx::chain::encode_call(out, *f, args);
+    benchmark::DoNotOptimize(r);
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+BENCHMARK(BM_abi_encode_call);
 
 }  // namespace
 

@@ -23,9 +23,12 @@
 // bench encode: the EIP-712 digest of one EIP-2612 Permit document (parsed
 // once, hashed per op: types, encodeData, keccak) and the reference venue's
 // calldata, placeOrder(uint256,int256,uint256,uint256) and placeOrders(Order[])
-// with four orders, both through the venue adapter (venues::place_order_call,
-// the generic codec with Json values) and through the typed word encoders
-// (chain::append_*, no allocation: the hot path's form). Loops interleaved in
+// with four orders, three ways: the venue adapter (venues::place_order_call,
+// typed words, one allocation for the returned bytes), its append form into
+// a reserved buffer (venues::append_place_order, no allocation: the hot
+// path's form), and the generic codec (chain::encode_call, fragment parsed
+// once, Json args; the fallback for ABIs without typed encoders; the three
+// outputs are checked equal). Loops interleaved in
 // slices; --json prints the rates and the outputs (digest, calldata) so that
 // bench/compare can check that ethers and viem produced the same bytes. A
 // regression means slower order submission or typed-data signing.
@@ -534,11 +537,20 @@ DecodeSums decode_typed(std::string_view text) {
   return sums;
 }
 
+// The value of a canonical decimal ("-" allowed) modulo 2^64: unsigned
+// arithmetic wraps, so v*10 + d over the digits is exact mod 2^64. Cheap on
+// purpose, so that the generic row times the decoder, not this check.
 uint64_t low64_of_decimal(const std::string& text, bool& negative) {
   negative = !text.empty() && text[0] == '-';
-  auto v = core::parse_decimal(std::string_view(text).substr(negative ? 1 : 0));
-  if (!v) fail("bench decode-logs: decoded value '" + text + "' is not a decimal");
-  return negative ? (~v->w[0] + 1) : v->w[0];
+  const std::string_view digits = std::string_view(text).substr(negative ? 1 : 0);
+  if (digits.empty() || (digits.size() > 1 && digits[0] == '0'))
+    fail("bench decode-logs: decoded value '" + text + "' is not a decimal");
+  uint64_t v = 0;
+  for (const char c : digits) {
+    if (c < '0' || c > '9') fail("bench decode-logs: decoded value '" + text + "' is not a decimal");
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return negative ? (~v + 1) : v;
 }
 
 // Generic: parse_logs_reply, then abi::decode_log against the event fragment (Json out).
@@ -613,35 +625,11 @@ std::vector<venues::VenueOrder> bench_orders() {
   };
 }
 
-// The hot path's calldata: selector and static words straight into a buffer
-// whose capacity was reserved once.
-class OrderWords {
- public:
-  OrderWords()
-      : one_(chain::selector("placeOrder(uint256,int256,uint256,uint256)")),
-        many_(chain::selector("placeOrders((uint256,int256,uint256,uint256)[])")) {}
-  void place_order(core::Bytes& out, const venues::VenueOrder& o) const {
-    out.clear();
-    chain::append_selector(out, one_);
-    words(out, o);
-  }
-  void place_orders(core::Bytes& out, std::span<const venues::VenueOrder> orders) const {
-    out.clear();
-    chain::append_selector(out, many_);
-    chain::append_uint(out, core::U256{chain::kAbiWord});  // offset of the array
-    chain::append_uint(out, core::U256{orders.size()});
-    for (const auto& o : orders) words(out, o);
-  }
-
- private:
-  static void words(core::Bytes& out, const venues::VenueOrder& o) {
-    chain::append_uint(out, core::U256{o.market});
-    chain::append_uint(out, o.size_delta.bits);  // two's complement is the int256 encoding
-    chain::append_uint(out, o.limit_price);
-    chain::append_uint(out, core::U256{o.deadline});
-  }
-  chain::Selector one_, many_;
-};
+// The generic codec's inputs for an order: Json args as a caller of
+// chain::encode_call gives them (integers above 64 bits as decimal strings).
+core::Json order_args(const venues::VenueOrder& o) {
+  return core::Json::array({o.market, core::to_decimal(o.size_delta), core::to_decimal(o.limit_price), o.deadline});
+}
 
 struct EncodeResult {
   std::vector<std::pair<std::string, Tally>> rates;
@@ -651,7 +639,19 @@ struct EncodeResult {
 EncodeResult measure_encode(double seconds) {
   const core::Json permit = take(core::parse_json(kPermitDoc), "bench encode: permit");
   const auto orders = bench_orders();
-  const OrderWords typed;
+  // The generic fallback: fragments parsed once, Json args built once (the
+  // codec's own input form), encode_call per op.
+  const auto one = take(chain::parse_signature("placeOrder(uint256,int256,uint256,uint256)"), "bench encode: placeOrder");
+  const auto many =
+      take(chain::parse_signature("placeOrders((uint256,int256,uint256,uint256)[])"), "bench encode: placeOrders");
+  const core::Json one_args = order_args(orders[0]);
+  core::Json list = core::Json::array();
+  for (const auto& o : orders) list.push_back(order_args(o));
+  const core::Json many_args = core::Json::array({list});
+  const auto generic = [](core::Bytes& out, const chain::AbiFragment& f, const core::Json& args) {
+    out.clear();
+    if (auto e = chain::encode_call(out, f, args); !e) fail("bench encode: generic codec: " + chain::describe(e.error()));
+  };
   core::Bytes out;
   out.reserve(1024);
   EncodeResult r;
@@ -660,18 +660,26 @@ EncodeResult measure_encode(double seconds) {
   r.permit_digest = core::to_hex(hashes->digest);
   r.place_order = core::to_hex(venues::place_order_call(orders[0]));
   r.place_orders = core::to_hex(venues::place_orders_call(orders));
-  typed.place_order(out, orders[0]);
-  if (core::to_hex(out) != r.place_order) fail("bench encode: typed placeOrder differs from the venue adapter");
-  typed.place_orders(out, orders);
-  if (core::to_hex(out) != r.place_orders) fail("bench encode: typed placeOrders differs from the venue adapter");
+  out.clear();
+  venues::append_place_order(out, orders[0]);
+  if (core::to_hex(out) != r.place_order) fail("bench encode: append_place_order differs from place_order_call");
+  out.clear();
+  venues::append_place_orders(out, orders);
+  if (core::to_hex(out) != r.place_orders) fail("bench encode: append_place_orders differs from place_orders_call");
+  generic(out, one, one_args);
+  if (core::to_hex(out) != r.place_order) fail("bench encode: the generic codec's placeOrder differs from the venue's");
+  generic(out, many, many_args);
+  if (core::to_hex(out) != r.place_orders) fail("bench encode: the generic codec's placeOrders differs from the venue's");
 
   unsigned sink = 0;
   std::vector<std::pair<std::string, std::function<void()>>> ops = {
       {"eip712_permit_hash", [&] { sink += signer::eip712::hash_typed_data(permit)->digest.bytes[0]; }},
       {"place_order_adapter", [&] { sink += venues::place_order_call(orders[0]).back(); }},
-      {"place_order_typed", [&] { typed.place_order(out, orders[0]); sink += out.back(); }},
+      {"place_order_typed", [&] { out.clear(); venues::append_place_order(out, orders[0]); sink += out.back(); }},
+      {"place_order_generic", [&] { generic(out, one, one_args); sink += out.back(); }},
       {"place_orders4_adapter", [&] { sink += venues::place_orders_call(orders).back(); }},
-      {"place_orders4_typed", [&] { typed.place_orders(out, orders); sink += out.back(); }},
+      {"place_orders4_typed", [&] { out.clear(); venues::append_place_orders(out, orders); sink += out.back(); }},
+      {"place_orders4_generic", [&] { generic(out, many, many_args); sink += out.back(); }},
   };
   for (auto& [name, op] : ops) {  // warm-up
     for (int i = 0; i < 1000; ++i) op();
@@ -802,8 +810,8 @@ void add_bench_commands(CLI::App& app) {
   };
   auto eo = std::make_shared<EncodeOpts>();
   auto* encode = bench->add_subcommand(
-      "encode", "EIP-712 Permit digest and the venue's placeOrder / placeOrders(4) calldata per second (adapter and "
-                "typed encoders), interleaved");
+      "encode", "EIP-712 Permit digest and the venue's placeOrder / placeOrders(4) calldata per second (the venue "
+                "adapter, its append form, and the generic codec), interleaved");
   encode->add_option("--seconds", eo->seconds, "total measuring time, shared by the loops (default 2, at most 600)");
   encode->add_flag("--json", eo->as_json, "print the rates (ops/s) and the digest and calldata (0x hex)");
   encode->callback([eo] {

@@ -1,7 +1,8 @@
 // Side-by-side: perpx against its npm peers (ethers v6, viem) on the same
 // EIP-1559 transaction, the same keccak inputs, the same EIP-2612 Permit
 // (EIP-712 digest) and the same venue orders (placeOrder / placeOrders
-// calldata, `perpx bench encode`), with the raw libsecp256k1
+// calldata, `perpx bench encode`: the venue adapter, its append form, and
+// the generic Json codec as a fallback row), with the raw libsecp256k1
 // sign rate (the floor no signer can beat) and Crypto++'s Keccak_256 as
 // references; the same eth_getLogs reply (100k Chainlink AnswerUpdated logs,
 // generated here, deterministic) decoded from its raw text by all three; and
@@ -362,12 +363,13 @@ for (const p of Object.values(peers)) {
 
 const samples = { sign: { perpx: [], raw: [], ratioRaw: [], ethers: [], viem: [] } };
 for (const n of KECCAK_SIZES) samples[`keccak${n}`] = { perpx: [], cryptopp: [], ratioCryptopp: [], ethers: [], viem: [] };
-for (const op of ENCODE_OPS) samples[op] = { perpx: [], typed: [], ethers: [], viem: [] };
-// perpx's rates by `bench encode` key: [the production path, the typed path or null].
+for (const op of ENCODE_OPS) samples[op] = { perpx: [], typed: [], generic: [], ethers: [], viem: [] };
+// perpx's rates by `bench encode` key: [the production path, its allocation-free
+// append form or null, the generic Json codec or null].
 const PERPX_ENCODE_KEYS = {
-  eip712: ['eip712_permit_hash_per_s', null],
-  placeOrder: ['place_order_adapter_per_s', 'place_order_typed_per_s'],
-  placeOrders4: ['place_orders4_adapter_per_s', 'place_orders4_typed_per_s'],
+  eip712: ['eip712_permit_hash_per_s', null, null],
+  placeOrder: ['place_order_adapter_per_s', 'place_order_typed_per_s', 'place_order_generic_per_s'],
+  placeOrders4: ['place_orders4_adapter_per_s', 'place_orders4_typed_per_s', 'place_orders4_generic_per_s'],
 };
 
 const tools = ['perpx', 'ethers', 'viem'];
@@ -393,9 +395,10 @@ for (let r = 0; r < opts.rounds; ++r) {
       }
       const e = JSON.parse(run(opts.perpx, ['bench', 'encode', '--seconds', String(opts.seconds), '--json']));
       for (const op of ENCODE_OPS) {
-        const [prod, typed] = PERPX_ENCODE_KEYS[op];
+        const [prod, typed, generic] = PERPX_ENCODE_KEYS[op];
         samples[op].perpx.push(e[prod]);
         if (typed) samples[op].typed.push(e[typed]);
+        if (generic) samples[op].generic.push(e[generic]);
       }
     } else {
       samples.sign[tool].push(await rate(peers[tool].sign, opts.seconds, true));
@@ -485,9 +488,10 @@ for (const n of KECCAK_SIZES) {
 {
   const labels = {
     eip712: ['EIP-712 digest, EIP-2612 Permit (hashes/s)', 'signer::eip712::hash_typed_data (parsed document)'],
-    placeOrder: ['placeOrder calldata (encodes/s)', 'venues::place_order_call (generic codec, Json args)'],
-    placeOrders4: ['placeOrders(4 orders) calldata (encodes/s)', 'venues::place_orders_call (generic codec, Json args)'],
+    placeOrder: ['placeOrder calldata (encodes/s)', 'venues::place_order_call (the adapter: typed words, returns Bytes)'],
+    placeOrders4: ['placeOrders(4 orders) calldata (encodes/s)', 'venues::place_orders_call (the adapter: typed words, returns Bytes)'],
   };
+  const appendLabels = { placeOrder: 'venues::append_place_order', placeOrders4: 'venues::append_place_orders' };
   for (const op of ENCODE_OPS) {
     const s = samples[op];
     const best = m(s.ethers) >= m(s.viem) ? 'ethers' : 'viem';
@@ -497,7 +501,9 @@ for (const n of KECCAK_SIZES) {
       target: '>= 3x best peer', met: perpx / m(s[best]) >= 3,
     });
     push(`${labels[op][0]}: ${labels[op][1]}`, m(s.perpx));
-    if (s.typed.length) push(`${labels[op][0]}: typed chain::append_* words`, m(s.typed));
+    if (s.typed.length) push(`${labels[op][0]}: ${appendLabels[op]} (reserved buffer, no allocation)`, m(s.typed));
+    // Not what the venue sends: the codec for ABIs without typed encoders.
+    if (s.generic.length) push(`${labels[op][0]}: generic fallback, chain::encode_call (parsed fragment, Json args)`, m(s.generic));
   }
 }
 if (chain) {

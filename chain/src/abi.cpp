@@ -1,6 +1,8 @@
 // ABI codec: one encoder and one decoder walking AbiType.
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <optional>
 
 #include "perpx/chain/abi.hpp"
 #include "perpx/core/address.hpp"
@@ -80,8 +82,99 @@ bool valid_utf8(ByteView s) {
   return true;
 }
 
+// ---- fragment caches --------------------------------------------------------
+
+// Whether a and b agree on everything encode_call and decode_log derive from
+// a fragment: the name, the inputs (names, types, indexed), anonymous and
+// indexed_known.
+bool same_inputs(const AbiFragment& a, const AbiFragment& b) {
+  if (a.name != b.name || a.anonymous != b.anonymous || a.indexed_known != b.indexed_known ||
+      a.inputs.size() != b.inputs.size())
+    return false;
+  for (size_t i = 0; i < a.inputs.size(); ++i) {
+    const AbiParam &x = a.inputs[i], &y = b.inputs[i];
+    if (x.indexed != y.indexed || x.name != y.name || !(x.type == y.type)) return false;
+  }
+  return true;
+}
+
+// The last kSlots fragments' derived facts, per thread, matched by value; a
+// miss replaces the oldest slot. Entry has a `fragment` member.
+template <class Entry>
+class FragmentCache {
+ public:
+  template <class Make>
+  const Entry& get(const AbiFragment& f, Make make) {
+    for (const auto& e : slots_)
+      if (e && same_inputs(e->fragment, f)) return *e;
+    auto& slot = slots_[next_];
+    next_ = (next_ + 1) % kSlots;
+    slot.emplace(make(f));
+    return *slot;
+  }
+
+ private:
+  static constexpr size_t kSlots = 8;
+  std::array<std::optional<Entry>, kSlots> slots_;
+  size_t next_ = 0;
+};
+
+struct CallPlan {
+  AbiFragment fragment;
+  Selector sel{};
+};
+
+// What decode_log needs from an event, worked out once: topic0, each
+// parameter's key, the number flagged indexed, and the first duplicate key
+// (an error decode_log reports after the topic checks).
+struct EventPlan {
+  AbiFragment fragment;
+  core::Hash32 topic0;
+  size_t flagged = 0;
+  std::vector<std::string> keys;
+  std::optional<AbiError> duplicate;
+};
+
+EventPlan make_event_plan(const AbiFragment& f) {
+  EventPlan p{f, event_topic(f), 0, {}, std::nullopt};
+  p.keys.reserve(f.inputs.size());
+  for (size_t i = 0; i < f.inputs.size(); ++i) {
+    p.flagged += f.inputs[i].indexed ? 1 : 0;
+    p.keys.push_back(f.inputs[i].name.empty() ? std::to_string(i) : f.inputs[i].name);
+    if (!p.duplicate && std::find(p.keys.begin(), p.keys.end() - 1, p.keys.back()) != p.keys.end() - 1)
+      p.duplicate = AbiError{AbiErrc::kBadFragment, "inputs[" + std::to_string(i) + "].name",
+                             "duplicate parameter key '" + p.keys.back() + "'"};
+  }
+  return p;
+}
+
+// Canonical decimal text of a magnitude, '-' first when negative, straight
+// into a Json string (one buffer: no digit-by-digit growth).
+void put_decimal(Json& out, const U256& v, bool negative) {
+  constexpr uint64_t kTen19 = 10'000'000'000'000'000'000ull;
+  char buf[80];  // 78 digits and a sign
+  char* const end = buf + sizeof buf;
+  char* p = end;
+  U256 cur = v;
+  while (!cur.fits_u64()) {
+    const auto d = core::divmod(cur, kTen19);
+    cur = d.quot;
+    uint64_t r = d.rem;
+    for (int i = 0; i < 19; ++i, r /= 10) *--p = static_cast<char>('0' + r % 10);
+  }
+  uint64_t r = cur.w[0];
+  do {
+    *--p = static_cast<char>('0' + r % 10);
+    r /= 10;
+  } while (r != 0);
+  if (negative) *--p = '-';
+  out = std::string(p, end);
+}
+
 // ---- encoder ----------------------------------------------------------------
 
+// Errors carry their path from the innermost value outwards: each level that
+// fails prepends its label (labels are built only on failure).
 class Encoder {
  public:
   explicit Encoder(Bytes& out) : out_(out) {}
@@ -92,22 +185,17 @@ class Encoder {
   template <class TypeAt, class Label>
   bool sequence(size_t n, TypeAt type_at, const Json& values, Label label) {
     const size_t base = out_.size();
-    const size_t mark = path_.size();
     for (size_t i = 0; i < n; ++i) {
       const AbiType& t = type_at(i);
-      path_ += label(i);
       if (is_dynamic(t)) out_.resize(out_.size() + kAbiWord, 0);
-      else if (!value(t, values[i])) return false;
-      path_.resize(mark);
+      else if (!value(t, values[i])) return located(label(i));
     }
     size_t head = base;
     for (size_t i = 0; i < n; ++i) {
       const AbiType& t = type_at(i);
       if (is_dynamic(t)) {
         core::to_be(std::span<uint8_t, 32>(out_.data() + head, 32), U256{out_.size() - base});
-        path_ += label(i);
-        if (!value(t, values[i])) return false;
-        path_.resize(mark);
+        if (!value(t, values[i])) return located(label(i));
       }
       head += head_size(t);
     }
@@ -116,7 +204,11 @@ class Encoder {
 
  private:
   bool fail(AbiErrc c, std::string m) {
-    error = {c, path_, std::move(m)};
+    error = {c, {}, std::move(m)};
+    return false;
+  }
+  bool located(const std::string& label) {
+    error.path.insert(0, label);
     return false;
   }
 
@@ -137,16 +229,16 @@ class Encoder {
         return true;
       case Kind::kFixedBytes:
       case Kind::kBytes: {
-        const std::string ty = canonical_type(t);
-        if (!v.is_string()) return fail(AbiErrc::kBadValue, ty + " must be a 0x hex string");
+        if (!v.is_string()) return fail(AbiErrc::kBadValue, canonical_type(t) + " must be a 0x hex string");
         auto b = core::parse_hex(v.get_ref<const std::string&>());
-        if (!b) return fail(AbiErrc::kBadValue, ty + ": " + std::string(core::describe(b.error())));
+        if (!b) return fail(AbiErrc::kBadValue, canonical_type(t) + ": " + std::string(core::describe(b.error())));
         if (t.kind == Kind::kBytes) {
           append_dynamic_bytes(out_, *b);
           return true;
         }
         if (b->size() != t.size)
-          return fail(AbiErrc::kWrongLength, ty + " needs exactly " + std::to_string(t.size) + " bytes, got " + std::to_string(b->size()));
+          return fail(AbiErrc::kWrongLength, canonical_type(t) + " needs exactly " + std::to_string(t.size) +
+                                                 " bytes, got " + std::to_string(b->size()));
         append_fixed_bytes(out_, *b);
         return true;
       }
@@ -187,11 +279,11 @@ class Encoder {
   }
 
   Bytes& out_;
-  std::string path_;
 };
 
 // ---- decoder ----------------------------------------------------------------
 
+// Paths as in Encoder: prepended level by level on the way out of a failure.
 class Decoder {
  public:
   explicit Decoder(ByteView data) : budget_(4 * data.size() + 4096) {}
@@ -202,30 +294,30 @@ class Decoder {
   template <class TypeAt, class Label>
   bool sequence(size_t n, TypeAt type_at, ByteView region, Json& out, Label label) {
     out = Json::array();
-    const size_t mark = path_.size();
+    auto& arr = out.get_ref<Json::array_t&>();
     size_t head = 0;
     for (size_t i = 0; i < n; ++i) {
       const AbiType& t = type_at(i);
-      path_ += label(i);
-      Json v;
-      if (is_dynamic(t)) {
-        const uint8_t* w = word(region, head);
-        if (!w) return false;
-        const U256 off = *core::from_be(ByteView(w, kAbiWord));  // 32 bytes always fit
-        if (region.size() < kAbiWord || !off.fits_u64() || off.w[0] > region.size() - kAbiWord)
-          return fail(AbiErrc::kBadOffset, "offset " + core::to_decimal(off) + " points outside the " +
-                                               std::to_string(region.size()) + " bytes of its data");
-        if (!value(t, region.subspan(static_cast<size_t>(off.w[0])), v)) return false;
-      } else if (head > region.size()) {
-        return fail(AbiErrc::kDataTooShort, "data ends before the value");
-      } else if (!value(t, region.subspan(head), v)) {
-        return false;
-      }
-      out.push_back(std::move(v));
+      if (!element(t, region, head, arr.emplace_back())) return located(label(i));
       head += head_size(t);
-      path_.resize(mark);
     }
     return true;
+  }
+
+  // The value whose head is at `head` in `region` (inline when static, at
+  // its offset when dynamic).
+  bool element(const AbiType& t, ByteView region, size_t head, Json& v) {
+    if (is_dynamic(t)) {
+      const uint8_t* w = word(region, head);
+      if (!w) return false;
+      const U256 off = *core::from_be(ByteView(w, kAbiWord));  // 32 bytes always fit
+      if (region.size() < kAbiWord || !off.fits_u64() || off.w[0] > region.size() - kAbiWord)
+        return fail(AbiErrc::kBadOffset, "offset " + core::to_decimal(off) + " points outside the " +
+                                             std::to_string(region.size()) + " bytes of its data");
+      return value(t, region.subspan(static_cast<size_t>(off.w[0])), v);
+    }
+    if (head > region.size()) return fail(AbiErrc::kDataTooShort, "data ends before the value");
+    return value(t, region.subspan(head), v);
   }
 
   // A 32-byte word holding a value type (also a topic).
@@ -238,8 +330,8 @@ class Decoder {
         const bool neg = t.kind == Kind::kInt && (w[pad] & 0x80) != 0;
         if (!zero_before(pad, neg ? 0xff : 0))
           return fail(AbiErrc::kDirtyBits, canonical_type(t) + (t.kind == Kind::kInt ? " is not sign-extended" : " has non-zero high bits"));
-        U256 v = *core::from_be(ByteView(w, kAbiWord));
-        out = neg ? "-" + core::to_decimal(U256{0} - v) : core::to_decimal(v);
+        const U256 v = *core::from_be(ByteView(w, kAbiWord));
+        put_decimal(out, neg ? U256{0} - v : v, neg);
         return true;
       }
       case Kind::kAddress: {
@@ -262,11 +354,13 @@ class Decoder {
     }
   }
 
-  std::string path_;
-
  private:
   bool fail(AbiErrc c, std::string m) {
-    error = {c, path_, std::move(m)};
+    error = {c, {}, std::move(m)};
+    return false;
+  }
+  bool located(const std::string& label) {
+    error.path.insert(0, label);
     return false;
   }
 
@@ -360,7 +454,10 @@ std::expected<void, AbiError> encode(Bytes& out, std::span<const AbiParam> param
 }
 
 std::expected<void, AbiError> encode_call(Bytes& out, const AbiFragment& f, const Json& args) {
-  if (!f.name.empty()) append_selector(out, selector(f));
+  if (!f.name.empty()) {
+    thread_local FragmentCache<CallPlan> calls;
+    append_selector(out, calls.get(f, [](const AbiFragment& g) { return CallPlan{g, selector(g)}; }).sel);
+  }
   return encode(out, f.inputs, args);
 }
 
@@ -374,11 +471,13 @@ std::expected<Json, AbiError> decode(std::span<const AbiParam> params, ByteView 
 }
 
 std::expected<Json, AbiError> decode_log(const AbiFragment& event, std::span<const core::Hash32> topics, ByteView data) {
+  thread_local FragmentCache<EventPlan> events;
+  const EventPlan& plan = events.get(event, make_event_plan);
   const size_t first = event.anonymous ? 0 : 1;
   const auto count_error = [&](std::string m) { return std::unexpected(AbiError{AbiErrc::kTopicCount, "topics", std::move(m)}); };
   size_t n_indexed;
   if (event.indexed_known) {
-    n_indexed = static_cast<size_t>(std::ranges::count_if(event.inputs, [](const AbiParam& p) { return p.indexed; }));
+    n_indexed = plan.flagged;
   } else {
     if (topics.size() < first) return count_error("a non-anonymous event needs topic0");
     n_indexed = topics.size() - first;
@@ -388,50 +487,45 @@ std::expected<Json, AbiError> decode_log(const AbiFragment& event, std::span<con
   }
   if (topics.size() != first + n_indexed)
     return count_error("expected " + std::to_string(first + n_indexed) + " topics, got " + std::to_string(topics.size()));
-  if (!event.anonymous && topics[0] != event_topic(event))
+  if (!event.anonymous && topics[0] != plan.topic0)
     return std::unexpected(AbiError{AbiErrc::kTopicMismatch, "topic 0",
                                     core::to_hex(topics[0]) + " is not the hash of " + canonical_signature(event)});
+  if (plan.duplicate) return std::unexpected(*plan.duplicate);
 
-  // Which parameters are indexed: all flagged ones, or the first n_indexed.
-  std::vector<bool> indexed(event.inputs.size());
-  for (size_t i = 0; i < indexed.size(); ++i) indexed[i] = event.indexed_known ? event.inputs[i].indexed : i < n_indexed;
-  std::vector<std::string> keys;
-  std::vector<const AbiType*> data_types;
-  std::vector<size_t> data_index;
-  for (size_t i = 0; i < event.inputs.size(); ++i) {
-    keys.push_back(event.inputs[i].name.empty() ? std::to_string(i) : event.inputs[i].name);
-    if (std::find(keys.begin(), keys.end() - 1, keys.back()) != keys.end() - 1)
-      return std::unexpected(AbiError{AbiErrc::kBadFragment, "inputs[" + std::to_string(i) + "].name",
-                                      "duplicate parameter key '" + keys.back() + "'"});
-    if (!indexed[i]) {
-      data_types.push_back(&event.inputs[i].type);
-      data_index.push_back(i);
-    }
-  }
-
-  Decoder d(data);
-  Json from_data;
-  if (!d.sequence(data_types.size(), [&](size_t i) -> const AbiType& { return *data_types[i]; }, data, from_data,
-                  [&](size_t i) { return "param " + keys[data_index[i]]; }))
-    return std::unexpected(std::move(d.error));
-
+  // One pass in parameter order, each value decoded into its slot of the
+  // output. A data error wins over a topic error (data is checked first, as
+  // a whole); of several topic errors the first is reported.
   Json out = Json::object();
-  size_t topic = first, next_data = 0;
+  auto& obj = out.get_ref<Json::object_t&>();
+  obj.reserve(event.inputs.size());
+  Decoder d(data);
+  std::optional<AbiError> topic_error;
+  size_t topic = first, head = 0;
   for (size_t i = 0; i < event.inputs.size(); ++i) {
-    if (!indexed[i]) {
-      out[keys[i]] = std::move(from_data[next_data++]);
+    const AbiParam& p = event.inputs[i];
+    Json& v = obj.Container::emplace_back(plan.keys[i], nullptr).second;  // keys are unique (checked above)
+    const bool indexed = event.indexed_known ? p.indexed : i < n_indexed;
+    if (!indexed) {
+      if (!d.element(p.type, data, head, v)) {
+        d.error.path.insert(0, "param " + plan.keys[i]);
+        return std::unexpected(std::move(d.error));
+      }
+      head += head_size(p.type);
       continue;
     }
     const core::Hash32& h = topics[topic];
-    if (is_value_type(event.inputs[i].type)) {
+    if (!is_value_type(p.type)) {
+      v = core::to_hex(h);
+    } else if (!topic_error) {
       Decoder td(h.view());
-      td.path_ = "topic " + std::to_string(topic) + " (param " + keys[i] + ")";
-      if (!td.word_value(event.inputs[i].type, h.bytes.data(), out[keys[i]])) return std::unexpected(std::move(td.error));
-    } else {
-      out[keys[i]] = core::to_hex(h);
+      if (!td.word_value(p.type, h.bytes.data(), v)) {
+        topic_error = std::move(td.error);
+        topic_error->path = "topic " + std::to_string(topic) + " (param " + plan.keys[i] + ")";
+      }
     }
     ++topic;
   }
+  if (topic_error) return std::unexpected(std::move(*topic_error));
   return out;
 }
 

@@ -181,20 +181,40 @@ std::expected<U256, U256Error> checked_mul(const U256& a, const U256& b) noexcep
   return r;
 }
 
+namespace {
+// v = v * m + a for m, a below 2^64; false when the result passes 256 bits.
+bool mul_add_small(U256& v, uint64_t m, uint64_t a) noexcept {
+  u128 carry = a;
+  for (auto& limb : v.w) {
+    const u128 t = static_cast<u128>(limb) * m + carry;
+    limb = static_cast<uint64_t>(t);
+    carry = t >> 64;
+  }
+  return carry == 0;
+}
+}  // namespace
+
 std::expected<U256, U256Error> parse_decimal(std::string_view s) noexcept {
   if (s.empty()) return std::unexpected(U256Error::kEmpty);
   if (s[0] == '-' || s[0] == '+') return std::unexpected(U256Error::kSign);
   if (s.size() > 1 && s[0] == '0') return std::unexpected(U256Error::kLeadingZero);
+  // Up to 19 digits at a time in 64 bits, then v = v * 10^k + chunk. The
+  // value of a prefix only grows, so overflow is found at the chunk (or the
+  // partial chunk before a bad digit) just as digit by digit: a number that
+  // overflows before its first bad digit is kOverflow, otherwise kBadDigit.
   U256 v;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::unexpected(U256Error::kBadDigit);
-    // v = v*10 + digit, checking overflow at each step.
-    bool overflow = false;
-    U256 t = mul_wide(v, U256{10}, overflow);
-    if (overflow) return std::unexpected(U256Error::kOverflow);
-    auto sum = checked_add(t, U256{static_cast<uint64_t>(c - '0')});
-    if (!sum) return sum;
-    v = *sum;
+  for (size_t i = 0; i < s.size();) {
+    uint64_t chunk = 0, scale = 1;
+    for (size_t k = 0; k < 19 && i < s.size(); ++k, ++i) {
+      const char c = s[i];
+      if (c < '0' || c > '9') {
+        if (!mul_add_small(v, scale, chunk)) return std::unexpected(U256Error::kOverflow);
+        return std::unexpected(U256Error::kBadDigit);
+      }
+      chunk = chunk * 10 + static_cast<uint64_t>(c - '0');
+      scale *= 10;
+    }
+    if (!mul_add_small(v, scale, chunk)) return std::unexpected(U256Error::kOverflow);
   }
   return v;
 }

@@ -137,37 +137,113 @@ Bytes set_isolated_call(uint64_t market, bool isolated) {
 Bytes transfer_margin_call(uint64_t market, const I256& amount) {
   return call_data("transferMargin(uint256,int256)", Json::array({market, dec(amount)}));
 }
+
+// The order path: selector and static words from the typed fields. Each
+// function's signature is spelled once, in Selectors.
+namespace {
+
+struct Selectors {
+  chain::Selector place_order = chain::selector("placeOrder(uint256,int256,uint256,uint256)");
+  chain::Selector place_orders = chain::selector("placeOrders((uint256,int256,uint256,uint256)[])");
+  chain::Selector commit_order = chain::selector("commitOrder(bytes32)");
+  chain::Selector reveal_order = chain::selector("revealOrder(uint256,int256,uint256,bytes32,uint256)");
+  chain::Selector clear_commitment = chain::selector("clearExpiredCommitment(bytes32)");
+  chain::Selector submit_batch_order = chain::selector("submitBatchOrder(uint256,int256,uint256,uint256)");
+  chain::Selector settle_batch = chain::selector("settleBatch(uint256)");
+};
+
+const Selectors& selectors() {
+  static const Selectors s;
+  return s;
+}
+
+// (uint256 market, int256 sizeDelta, uint256 limitPrice, uint256 deadline):
+// int256 is the two's complement word, which I256 holds.
+void order_words(Bytes& out, const VenueOrder& o) {
+  chain::append_uint(out, U256{o.market});
+  chain::append_uint(out, o.size_delta.bits);
+  chain::append_uint(out, o.limit_price);
+  chain::append_uint(out, U256{o.deadline});
+}
+
+Bytes with_capacity(size_t n) {
+  Bytes b;
+  b.reserve(n);
+  return b;
+}
+
+}  // namespace
+
+void append_place_order(Bytes& out, const VenueOrder& o) {
+  chain::append_selector(out, selectors().place_order);
+  order_words(out, o);
+}
+
+void append_place_orders(Bytes& out, std::span<const VenueOrder> orders) {
+  chain::append_selector(out, selectors().place_orders);
+  chain::append_uint(out, U256{chain::kAbiWord});  // offset of the array: right after the one head word
+  chain::append_uint(out, U256{orders.size()});
+  for (const auto& o : orders) order_words(out, o);  // static tuples sit inline
+}
+
 Bytes place_order_call(const VenueOrder& o) {
-  return call_data("placeOrder(uint256,int256,uint256,uint256)",
-                   Json::array({o.market, dec(o.size_delta), dec(o.limit_price), o.deadline}));
+  Bytes out = with_capacity(kPlaceOrderLength);
+  append_place_order(out, o);
+  return out;
 }
 Bytes place_orders_call(std::span<const VenueOrder> orders) {
-  Json list = Json::array();
-  for (const auto& o : orders) list.push_back(Json::array({o.market, dec(o.size_delta), dec(o.limit_price), o.deadline}));
-  return call_data("placeOrders((uint256,int256,uint256,uint256)[])", Json::array({list}));
+  Bytes out = with_capacity(place_orders_length(orders.size()));
+  append_place_orders(out, orders);
+  return out;
 }
-Bytes commit_order_call(const Hash32& c) { return call_data("commitOrder(bytes32)", Json::array({core::to_hex(c)})); }
+Bytes commit_order_call(const Hash32& c) {
+  Bytes out = with_capacity(chain::call_length(1));
+  chain::append_selector(out, selectors().commit_order);
+  chain::append_fixed_bytes(out, c.view());
+  return out;
+}
 Bytes reveal_order_call(const VenueOrder& o, const Hash32& salt) {
-  return call_data("revealOrder(uint256,int256,uint256,bytes32,uint256)",
-                   Json::array({o.market, dec(o.size_delta), dec(o.limit_price), core::to_hex(salt), o.deadline}));
+  Bytes out = with_capacity(chain::call_length(5));
+  chain::append_selector(out, selectors().reveal_order);
+  chain::append_uint(out, U256{o.market});
+  chain::append_uint(out, o.size_delta.bits);
+  chain::append_uint(out, o.limit_price);
+  chain::append_fixed_bytes(out, salt.view());
+  chain::append_uint(out, U256{o.deadline});
+  return out;
 }
 Bytes clear_commitment_call(const Hash32& c) {
-  return call_data("clearExpiredCommitment(bytes32)", Json::array({core::to_hex(c)}));
+  Bytes out = with_capacity(chain::call_length(1));
+  chain::append_selector(out, selectors().clear_commitment);
+  chain::append_fixed_bytes(out, c.view());
+  return out;
 }
 Bytes submit_batch_order_call(const VenueOrder& o) {
-  return call_data("submitBatchOrder(uint256,int256,uint256,uint256)",
-                   Json::array({o.market, dec(o.size_delta), dec(o.limit_price), o.deadline}));
+  Bytes out = with_capacity(chain::call_length(4));
+  chain::append_selector(out, selectors().submit_batch_order);
+  order_words(out, o);
+  return out;
 }
-Bytes settle_batch_call(uint64_t market) { return call_data("settleBatch(uint256)", Json::array({market})); }
+Bytes settle_batch_call(uint64_t market) {
+  Bytes out = with_capacity(chain::call_length(1));
+  chain::append_selector(out, selectors().settle_batch);
+  chain::append_uint(out, U256{market});
+  return out;
+}
 Bytes liquidate_call(const Address& a) { return call_data("liquidate(address)", Json::array({addr(a)})); }
 Bytes liquidate_position_call(const Address& a, uint64_t market) {
   return call_data("liquidatePosition(address,uint256)", Json::array({addr(a), market}));
 }
 
 Hash32 commitment_of(const Address& account, const VenueOrder& o, const Hash32& salt) {
-  const Bytes data = call_data("(address,uint256,int256,uint256,bytes32,uint256)",
-                               Json::array({addr(account), o.market, dec(o.size_delta), dec(o.limit_price),
-                                            core::to_hex(salt), o.deadline}));
+  // abi.encode(address, uint256, int256, uint256, bytes32, uint256): six static words.
+  Bytes data = with_capacity(6 * chain::kAbiWord);
+  chain::append_address(data, account);
+  chain::append_uint(data, U256{o.market});
+  chain::append_uint(data, o.size_delta.bits);
+  chain::append_uint(data, o.limit_price);
+  chain::append_fixed_bytes(data, salt.view());
+  chain::append_uint(data, U256{o.deadline});
   return core::keccak256(data);
 }
 

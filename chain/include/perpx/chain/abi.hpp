@@ -45,9 +45,14 @@
 // errors name the JSON field ("inputs[1].components[0].type"); signature
 // errors have an empty path and give the column.
 //
-// Nothing here keeps state; every function may be called from any thread.
-// The generic (Json) functions allocate; the append_* word encoders do not
-// allocate when `out` has the capacity (reserve call_length() once).
+// Every function may be called from any thread. encode_call and decode_log
+// keep, per thread, what they derive from a fragment (its selector or topic0,
+// its parameter keys) for the last few fragments seen; an entry is matched by
+// value (name, inputs, anonymous, indexed_known), so a changed fragment is
+// never served a stale entry. The generic (Json) functions allocate (the
+// returned values; no scratch per call once a fragment is cached); the
+// append_* word encoders do not allocate when `out` has the capacity (reserve
+// call_length() once).
 #include <array>
 #include <cstdint>
 #include <expected>

@@ -4,6 +4,11 @@
 // and loading the venue's state into a RefModel (ref_model.hpp).
 //
 // Calldata builders are pure and do not fail (typed inputs always encode).
+// The order path's builders (orders, commit-reveal, batch, commitment_of)
+// write ABI words straight from the typed fields (chain::append_*), not
+// through the generic Json codec; tests/unit/venues_calldata_test.cpp checks
+// them against the generic codec byte for byte. append_place_order(s) are the
+// allocation-free forms (no allocation when `out` has the capacity).
 // Reads are eth_calls pinned to one block (`at`), so several reads see one
 // state; they block on the RPC client (one thread at a time) and allocate.
 // Errors: chain::ContractError, whose revert data venue_error() turns into
@@ -51,6 +56,11 @@ Bytes set_isolated_call(uint64_t market, bool isolated);
 Bytes transfer_margin_call(uint64_t market, const I256& amount);
 Bytes place_order_call(const VenueOrder& o);
 Bytes place_orders_call(std::span<const VenueOrder> orders);
+// The same bytes appended to `out`: kPlaceOrderLength, place_orders_length(n).
+inline constexpr size_t kPlaceOrderLength = chain::call_length(4);
+constexpr size_t place_orders_length(size_t n) noexcept { return chain::call_length(2 + 4 * n); }
+void append_place_order(Bytes& out, const VenueOrder& o);
+void append_place_orders(Bytes& out, std::span<const VenueOrder> orders);
 Bytes commit_order_call(const Hash32& commitment);
 Bytes reveal_order_call(const VenueOrder& o, const Hash32& salt);
 Bytes clear_commitment_call(const Hash32& commitment);
