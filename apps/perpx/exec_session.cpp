@@ -4,6 +4,7 @@
 
 #include <csignal>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -97,6 +98,7 @@ ExecSession::ExecSession(const SessionOptions& o, signer::SecretKey key, int)
       venue(rpc, o.venue),
       kill(o.kill, journalled_state(journal)),
       risk(o.risk),
+      fencing(o.fencing),
       submitter([&] {
         auto s = executor::Submitter::make(rpc, std::move(key), journal, o.submitter);
         if (!s) fail("--rpc-url: " + s.error().message);
@@ -111,7 +113,7 @@ ExecSession::ExecSession(const SessionOptions& o, signer::SecretKey key, int)
     ex.set_relay(true);
   }
   // Fences set before (perpx fence, an earlier session) hold here too.
-  for (const auto& [strategy, mode] : take(journal.fences(), "--journal")) fencing.restore(strategy, mode);
+  if (auto f = apply_fences(); !f) fail("--journal: " + f.error().message);
   ex.set_risk(&risk, &fencing);
   open_oracle(o);
   ex.set_mark_source([this](std::string_view market, const core::U256& index) -> std::optional<core::U256> {
@@ -125,6 +127,98 @@ ExecSession::ExecSession(const SessionOptions& o, signer::SecretKey key, int)
   auto r = ex.recover(wall_ms());
   if (!r) fail("recover: " + r.error().message);
   recovered = std::move(*r);
+  // A flatten fence journalled while no session ran (or before a crash) is acted on now.
+  if (auto f = act_on_fences(wall_ms()); !f) fail("fence: " + f.error().message);
+  started_ = true;
+}
+
+executor::ExecResult<void> ExecSession::apply_fences() {
+  auto changes = journal.fence_changes(fence_seq_);
+  if (!changes) return std::unexpected(executor::ExecError{executor::ExecErrc::kJournal, changes.error().message, 0});
+  for (executor::FenceRecord& r : *changes) {
+    fence_seq_ = std::max(fence_seq_, r.seq);
+    if (r.to) fencing.restore(r.strategy, *r.to);
+    else (void)fencing.unfence(r.strategy, r.reason, r.time_ms);
+    // A newer change of the strategy replaces whatever of it was still to act on.
+    std::erase_if(pending_fences_, [&](const executor::FenceRecord& p) { return p.strategy == r.strategy; });
+    if (r.to == executor::FenceMode::kFlatten) pending_fences_.push_back(std::move(r));
+  }
+  return {};
+}
+
+executor::ExecResult<void> ExecSession::act_on_fences(uint64_t now_ms) {
+  // HALTED refuses reduce-only orders too: a flatten placed now would be
+  // journalled as rejected under its one client id, so it waits for the state to allow it.
+  if (!kill.allows(true)) return {};
+  std::vector<executor::FenceRecord> still;
+  for (const executor::FenceRecord& r : pending_fences_) {
+    std::vector<std::string> unpriced;
+    auto placed = act_on_fence(r, now_ms, &unpriced);
+    if (!placed) {
+      if (placed.error().code == executor::ExecErrc::kJournal) return std::unexpected(placed.error());
+      std::fprintf(stderr, "perpx: fence %lld (%s): %s\n", static_cast<long long>(r.seq), r.strategy.c_str(),
+                   placed.error().message.c_str());
+      still.push_back(r);  // the account could not be read: the next head tries again
+      continue;
+    }
+    if (!unpriced.empty()) still.push_back(r);
+  }
+  pending_fences_ = std::move(still);
+  return {};
+}
+
+executor::ExecResult<ExecSession::FenceView> ExecSession::fence_view() {
+  auto venue_error = [](std::string m) { return std::unexpected(executor::ExecError{executor::ExecErrc::kVenue, std::move(m), 0}); };
+  FenceView v;
+  v.account.venue = std::string(venue.name());
+  auto account = venue.account(submitter.address());
+  if (!account) return venue_error("account: " + account.error().message);
+  v.account.equity = account->equity;
+  v.account.maintenance_margin = account->maintenance_margin;
+  v.account.positions = account->positions;
+  auto held = journal.strategy_positions(v.account.venue);
+  if (!held) return std::unexpected(executor::ExecError{executor::ExecErrc::kJournal, held.error().message, 0});
+  auto add_market = [&](const std::string& name) -> executor::ExecResult<void> {
+    if (executor::find_market(v.markets, name)) return {};
+    auto m = venue.market(name);
+    if (!m) return venue_error("market " + name + ": " + m.error().message);
+    std::optional<core::U256> mark = trips.trades(m->name) ? trips.mark(m->name) : std::optional<core::U256>(m->index);
+    v.markets.push_back(executor::MarketView{m->name, mark, m->max_leverage, m->mm_fraction});
+    return {};
+  };
+  for (const auto& p : v.account.positions)
+    if (auto r = add_market(p.market); !r) return std::unexpected(r.error());
+  for (const auto& h : *held)
+    if (!h.size.is_zero())
+      if (auto r = add_market(h.market); !r) return std::unexpected(r.error());
+  v.account.strategies = executor::strategy_views(*held, v.markets);
+  return v;
+}
+
+executor::ExecResult<std::vector<int64_t>> ExecSession::act_on_fence(const executor::FenceRecord& record, uint64_t now_ms,
+                                                                     std::vector<std::string>* unpriced) {
+  std::vector<int64_t> ids;
+  if (record.to != executor::FenceMode::kFlatten) return ids;
+  auto view = fence_view();
+  if (!view) return std::unexpected(view.error());
+  executor::FenceDecision d = fencing.actions(record, view->account, view->markets);
+  for (const std::string& m : d.unpriced)
+    std::fprintf(stderr, "perpx: fence %lld (%s): %s has no mark: not flattened yet\n",
+                 static_cast<long long>(record.seq), record.strategy.c_str(), m.c_str());
+  if (unpriced) *unpriced = d.unpriced;
+  for (const executor::Order& o : d.flatten) {
+    auto id = ex.place(o, now_ms);
+    if (!id && id.error().code == executor::ExecErrc::kJournal) return std::unexpected(id.error());
+    if (!id)
+      std::fprintf(stderr, "perpx: fence %lld (%s): flatten %s: %s: %s\n", static_cast<long long>(record.seq),
+                   record.strategy.c_str(), o.market.c_str(), std::string(executor::describe(id.error().code)).c_str(),
+                   id.error().message.c_str());
+    const int64_t placed = id ? *id : id.error().order_id;
+    if (placed == 0) continue;
+    ids.push_back(placed);
+    if (std::find(fence_orders.begin(), fence_orders.end(), placed) == fence_orders.end()) fence_orders.push_back(placed);
+  }
+  return ids;
 }
 
 void ExecSession::open_oracle(const SessionOptions& o) {
@@ -203,9 +297,13 @@ executor::ExecResult<void> ExecSession::observe(const chain::BlockHeader& head, 
   if (!account) {
     std::fprintf(stderr, "perpx: account at block %llu: %s\n", static_cast<unsigned long long>(head.number),
                  account.error().message.c_str());
-    return {};
+  } else if (auto k = keep(trips.on_account(*account, now_ms)); !k) {
+    return k;
   }
-  return keep(trips.on_account(*account, now_ms));
+  if (!started_) return {};  // construction applies and acts on the fences itself, after recovery
+  // Fences journalled since the last head (perpx fence, another session): a cheap read by seq.
+  if (auto f = apply_fences(); !f) return f;
+  return act_on_fences(now_ms);
 }
 
 }  // namespace perpx::app

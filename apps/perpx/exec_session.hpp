@@ -17,6 +17,17 @@
 // handling of that same head (a withheld reveal) and every order after.
 // A feed or account read that fails is reported on stderr and read again
 // at the next head.
+// Fences: construction applies every journalled fence change, and once
+// recovery is done acts on each strategy whose fence is flatten; at each
+// head (after the trips) the changes journalled since the last seq seen
+// (by `perpx fence`, another session) are applied the same way. Acting on a
+// flatten fence places the reduce-only orders Fencing::actions returns for
+// the strategy's attributed positions (Journal::strategy_positions) through
+// the executor, named after the fence's seq: this session, the CLI and a
+// restart place the same client ids, so none is ever sent twice. A fence
+// whose markets had no mark is tried again at the next head, and none is
+// acted on while trading is HALTED (it would be refused for good). Isolate
+// fences are applied (new orders denied) but do not move positions here.
 // Failures throw CliError (one line, no key material).
 #include <memory>
 #include <optional>
@@ -50,6 +61,7 @@ struct SessionOptions {
   std::vector<std::string> oracle_feeds;
   std::string oracle_config;  // TOML thresholds (oracle/config.hpp); empty: the defaults
   executor::KillSwitchConfig kill;
+  executor::FencingConfig fencing;  // per-strategy limits, flatten slippage and urgency
 
   // Limits a trader starts from (override them in the config file): 100 per
   // order, 1000 per market, 10x, a 5% band around the mark, 10M gross, 5M
@@ -77,6 +89,23 @@ struct ExecSession {
   executor::Trips trips;
   std::vector<executor::OrderUpdate> recovered;  // what construction resumed
   std::vector<executor::StateChange> tripped;    // every trading-state change the trips made (journalled)
+  std::vector<int64_t> fence_orders;             // orders placed (or found journalled) for flatten fences
+
+  // What fences act on now: the account's positions with each strategy's
+  // attribution, and a view of every market either holds (marked as the
+  // executor marks orders).
+  struct FenceView {
+    executor::AccountView account;
+    std::vector<executor::MarketView> markets;
+  };
+  executor::ExecResult<FenceView> fence_view();
+  // Places the flatten orders of journalled fence `record` (a flatten one;
+  // nothing for another mode); their ids (also added to fence_orders). A
+  // placement the gate refuses is journalled as rejected and reported on
+  // stderr; only a journal failure is an error. `unpriced` (when given)
+  // gets the markets it made nothing for.
+  executor::ExecResult<std::vector<int64_t>> act_on_fence(const executor::FenceRecord& record, uint64_t now_ms,
+                                                          std::vector<std::string>* unpriced = nullptr);
 
   // One look at the chain: each new head through the trips, then the executor.
   executor::ExecResult<std::vector<executor::OrderUpdate>> poll(uint64_t now_ms) { return driver.poll(now_ms); }
@@ -95,8 +124,16 @@ struct ExecSession {
   };
   ExecSession(const SessionOptions& o, signer::SecretKey key, int);
   void open_oracle(const SessionOptions& o);
+  // The fence changes journalled after fence_seq_, applied to `fencing`;
+  // the flatten fences among them join pending_fences_ (one per strategy).
+  executor::ExecResult<void> apply_fences();
+  // Acts on pending_fences_; those with unpriced markets stay.
+  executor::ExecResult<void> act_on_fences(uint64_t now_ms);
 
   std::vector<Feed> feeds_;
+  int64_t fence_seq_ = 0;
+  bool started_ = false;
+  std::vector<executor::FenceRecord> pending_fences_;
 };
 
 // ~/.perpx/journal.sqlite when `flag` is empty (the folder made 0700).

@@ -72,22 +72,45 @@ std::expected<void, RiskDenial> Fencing::check(const Order& o, bool reduce_only,
   return {};
 }
 
+std::vector<StrategyView> strategy_views(std::span<const StrategyPosition> held, std::span<const MarketView> markets) {
+  std::vector<StrategyView> out;
+  for (const StrategyPosition& h : held) {
+    if (out.empty() || out.back().strategy != h.strategy) out.push_back(StrategyView{h.strategy, {}});
+    if (h.size.is_zero()) continue;
+    const MarketView* m = find_market(markets, h.market);
+    const U256 notional = m && m->mark ? h.size.abs() * *m->mark / kWad : U256{};
+    out.back().positions.push_back(PositionView{h.market, h.size, notional});
+  }
+  return out;
+}
+
+std::string flatten_client_id(int64_t fence_seq, std::string_view strategy, std::string_view market) {
+  return "fence-" + std::to_string(fence_seq) + "-" + std::string(strategy) + "-" + std::string(market);
+}
+
 FenceDecision Fencing::fence(std::string_view strategy, FenceMode mode, std::string reason, uint64_t now_ms,
                              const AccountView& account, std::span<const MarketView> markets) {
-  FenceDecision d;
-  d.record.strategy = std::string(strategy);
-  d.record.to = mode;
-  d.record.reason = std::move(reason);
-  d.record.time_ms = now_ms;
+  FenceRecord r;
+  r.strategy = std::string(strategy);
+  r.to = mode;
+  r.reason = std::move(reason);
+  r.time_ms = now_ms;
   if (auto it = fenced_.find(strategy); it != fenced_.end()) {
-    d.record.from = it->second;
+    r.from = it->second;
     it->second = mode;
   } else {
     fenced_.emplace(std::string(strategy), mode);
   }
+  return actions(r, account, markets);
+}
 
-  const StrategyView* own = find_strategy(account, strategy);
-  if (!own || mode == FenceMode::kDenyNew) return d;
+FenceDecision Fencing::actions(const FenceRecord& record, const AccountView& account,
+                               std::span<const MarketView> markets) const {
+  FenceDecision d;
+  d.record = record;
+  const StrategyView* own = find_strategy(account, record.strategy);
+  if (!own || !record.to || *record.to == FenceMode::kDenyNew) return d;
+  const FenceMode mode = *record.to;
   for (const auto& p : own->positions) {
     if (p.size.is_zero()) continue;
     const MarketView* m = find_market(markets, p.market);
@@ -122,8 +145,8 @@ FenceDecision Fencing::fence(std::string_view strategy, FenceMode mode, std::str
     o.reduce_only = true;
     o.urgency = config_.flatten_urgency;
     o.path = Path::kAuto;
-    o.strategy = std::string(strategy);
-    o.client_id = "fence-" + o.strategy + "-" + p.market + "-" + std::to_string(now_ms);
+    o.strategy = record.strategy;
+    o.client_id = flatten_client_id(record.seq, record.strategy, p.market);
     d.flatten.push_back(std::move(o));
   }
   return d;
@@ -132,7 +155,11 @@ FenceDecision Fencing::fence(std::string_view strategy, FenceMode mode, std::str
 std::optional<FenceRecord> Fencing::unfence(std::string_view strategy, std::string reason, uint64_t now_ms) {
   auto it = fenced_.find(strategy);
   if (it == fenced_.end()) return std::nullopt;
-  FenceRecord r{std::string(strategy), it->second, std::nullopt, std::move(reason), now_ms};
+  FenceRecord r;
+  r.strategy = std::string(strategy);
+  r.from = it->second;
+  r.reason = std::move(reason);
+  r.time_ms = now_ms;
   fenced_.erase(it);
   return r;
 }

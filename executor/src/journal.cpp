@@ -11,6 +11,9 @@ namespace perpx::executor {
 namespace {
 
 // 3: fences and day_equity (v2 files gain both tables on open; nothing else changes).
+// Indexes are added the same way without a new version (an older perpx
+// reads a file with them unchanged): orders by venue and state and
+// order_events by order, for attribution's read of the filled orders.
 constexpr int kSchemaVersion = 3;
 constexpr int kOldestReadable = 2;
 
@@ -28,6 +31,8 @@ CREATE TABLE IF NOT EXISTS txns (
   route_until INTEGER NOT NULL, chain_id INTEGER NOT NULL,
   sender TEXT NOT NULL, nonce INTEGER NOT NULL, raw BLOB NOT NULL, max_fee TEXT NOT NULL, tip TEXT NOT NULL,
   state TEXT NOT NULL, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS orders_by_venue_state ON orders(venue, state);
+CREATE INDEX IF NOT EXISTS order_events_by_order ON order_events(order_id, seq);
 CREATE INDEX IF NOT EXISTS txns_by_order ON txns(order_id);
 CREATE INDEX IF NOT EXISTS txns_by_nonce ON txns(chain_id, sender, nonce);
 CREATE INDEX IF NOT EXISTS txns_by_state ON txns(state);
@@ -73,6 +78,27 @@ OrderRecord read_order(const store::Stmt& s) {
 
 // Order states after which nothing more happens to an order.
 constexpr const char* kFinalStates = "('filled', 'finalized', 'cancelled', 'rejected', 'failed')";
+
+// States in which an order's fill is in (attribution counts it).
+constexpr const char* kFilledStates = "('included', 'finalized', 'filled')";
+bool filled_state(std::string_view s) { return s == "included" || s == "finalized" || s == "filled"; }
+
+// The signed size an order in `state` filled: whole, or a book fill's filled_size.
+std::optional<core::I256> filled_size(const OrderRecord& o, std::string_view state, std::string_view detail_json) {
+  auto size = core::parse_wad(o.size);
+  if (!size) return std::nullopt;
+  core::U256 filled = *size;
+  if (state == "filled" && !detail_json.empty()) {
+    auto d = core::parse_json(detail_json);
+    if (d && d->is_object() && d->contains("filled_size") && (*d)["filled_size"].is_string()) {
+      auto f = core::parse_wad((*d)["filled_size"].get<std::string>());
+      if (!f) return std::nullopt;
+      filled = *f;
+    }
+  }
+  const core::I256 v = core::I256::from_u256(filled);
+  return o.side == "sell" ? -v : v;
+}
 
 }  // namespace
 
@@ -147,6 +173,7 @@ JournalResult<int64_t> Journal::add_order(OrderRecord o) {
   e->bind(3, std::string_view(o.state));
   if (!e->run()) return std::unexpected(io("add order event"));
   if (!t.commit()) return std::unexpected(io("commit"));
+  if (filled_state(o.state)) attribution_.erase(o.venue);  // journalled as filled already: recompute
   return id;
 }
 
@@ -154,6 +181,14 @@ JournalResult<void> Journal::set_order_state(int64_t order_id, std::string_view 
                                              uint64_t time_ms) {
   store::Txn t(db_);
   if (!t.begin()) return std::unexpected(io("begin"));
+  // What the order was: attribution moves when it enters or leaves a filled state.
+  std::optional<OrderRecord> before;
+  if (!attribution_.empty()) {
+    auto b = db_.prepare((std::string("SELECT ") + kOrderColumns + " FROM orders WHERE id = ?").c_str());
+    if (!b) return std::unexpected(io("order state"));
+    b->bind(1, order_id);
+    if (b->step() == SQLITE_ROW) before = read_order(*b);
+  }
   auto s = db_.prepare("UPDATE orders SET state = ?, updated_ms = ? WHERE id = ?");
   if (!s) return std::unexpected(io("order state"));
   s->bind(1, state);
@@ -170,6 +205,7 @@ JournalResult<void> Journal::set_order_state(int64_t order_id, std::string_view 
   e->bind(4, detail_json.empty() ? std::string_view("{}") : detail_json);
   if (!e->run()) return std::unexpected(io("order event"));
   if (!t.commit()) return std::unexpected(io("commit"));
+  if (before) attribute(*before, state, detail_json);
   return {};
 }
 
@@ -366,7 +402,7 @@ JournalResult<TradingState> Journal::trading_state() {
   return *t;
 }
 
-JournalResult<void> Journal::add_fence_change(const FenceRecord& r) {
+JournalResult<int64_t> Journal::add_fence_change(const FenceRecord& r) {
   auto s = db_.prepare("INSERT INTO fences(time_ms, strategy, from_mode, to_mode, reason) VALUES(?,?,?,?,?)");
   if (!s) return std::unexpected(io("fence"));
   s->bind(1, i64(r.time_ms));
@@ -376,12 +412,13 @@ JournalResult<void> Journal::add_fence_change(const FenceRecord& r) {
   s->bind(4, r.to ? fence_mode_name(*r.to) : std::string_view(""));
   s->bind(5, std::string_view(r.reason));
   if (!s->run()) return std::unexpected(io("fence " + r.strategy));
-  return {};
+  return db_.last_insert_rowid();
 }
 
-JournalResult<std::vector<FenceRecord>> Journal::fence_changes() {
-  auto s = db_.prepare("SELECT time_ms, strategy, from_mode, to_mode, reason FROM fences ORDER BY seq");
+JournalResult<std::vector<FenceRecord>> Journal::fence_changes(int64_t after_seq) {
+  auto s = db_.prepare("SELECT time_ms, strategy, from_mode, to_mode, reason, seq FROM fences WHERE seq > ? ORDER BY seq");
   if (!s) return std::unexpected(io("read fences"));
+  s->bind(1, after_seq);
   std::vector<FenceRecord> out;
   while (s->step() == SQLITE_ROW) {
     FenceRecord r;
@@ -393,6 +430,7 @@ JournalResult<std::vector<FenceRecord>> Journal::fence_changes() {
     if ((!from.empty() && !r.from) || (!to.empty() && !r.to))
       return std::unexpected(JournalError{JournalErrc::kIo, path().string() + ": unknown fence mode in row of " + r.strategy});
     r.reason = s->text(4);
+    r.seq = s->i64(5);
     out.push_back(std::move(r));
   }
   return out;
@@ -436,6 +474,76 @@ JournalResult<core::I256> Journal::day_start_equity(std::string_view venue, uint
     if (!w->run()) return std::unexpected(io("day equity"));
   }
   return std::unexpected(io("day equity"));
+}
+
+JournalResult<int64_t> Journal::data_version() {
+  auto s = db_.prepare("PRAGMA data_version");
+  if (!s || s->step() != SQLITE_ROW) return std::unexpected(io("data version"));
+  return s->i64(0);
+}
+
+JournalResult<Journal::Attribution> Journal::read_attribution(std::string_view venue) {
+  // A book fill's size is in its latest 'filled' event.
+  auto s = db_.prepare((std::string("SELECT ") + kOrderColumns +
+                        ", CASE WHEN state = 'filled' THEN (SELECT detail FROM order_events e WHERE e.order_id = "
+                        "orders.id AND e.state = 'filled' ORDER BY e.seq DESC LIMIT 1) END FROM orders WHERE venue = ? "
+                        "AND state IN " + kFilledStates)
+                           .c_str());
+  if (!s) return std::unexpected(io("read attribution"));
+  s->bind(1, venue);
+  Attribution out;
+  while (s->step() == SQLITE_ROW) {
+    const OrderRecord o = read_order(*s);
+    const std::string detail = s->is_null(14) ? std::string() : s->text(14);
+    auto size = filled_size(o, o.state, detail);
+    if (!size)
+      return std::unexpected(JournalError{JournalErrc::kIo, path().string() + ": order " + std::to_string(o.id) +
+                                                               " has an unreadable size"});
+    auto [it, fresh] = out.try_emplace(std::pair{o.strategy, o.market}, *size);
+    if (!fresh) it->second += *size;
+  }
+  return out;
+}
+
+void Journal::attribute(const OrderRecord& before, std::string_view state, std::string_view detail_json) {
+  auto cache = attribution_.find(before.venue);
+  if (cache == attribution_.end()) return;
+  const bool was = filled_state(before.state), is = filled_state(state);
+  if (was == is && state != "filled") return;  // included -> finalized: the same fill
+  std::optional<core::I256> delta;
+  if (is) delta = filled_size(before, state, detail_json);
+  if (was) {
+    // What was counted for it: read back as a recompute would.
+    auto old = filled_size(before, before.state, {});
+    if (before.state == "filled") old.reset();  // its event detail is not at hand: recompute
+    if (!old) delta.reset();
+    else delta = delta ? *delta - *old : -*old;
+  }
+  if (!delta) {
+    attribution_.erase(cache);  // unreadable here: the next call recomputes
+    return;
+  }
+  auto [it, fresh] = cache->second.try_emplace(std::pair{before.strategy, before.market}, *delta);
+  if (!fresh) it->second += *delta;
+}
+
+JournalResult<std::vector<StrategyPosition>> Journal::strategy_positions(std::string_view venue) {
+  auto version = data_version();
+  if (!version) return std::unexpected(version.error());
+  if (*version != attribution_version_) {  // another connection wrote: every venue's sums may be stale
+    attribution_.clear();
+    attribution_version_ = *version;
+  }
+  auto cache = attribution_.find(venue);
+  if (cache == attribution_.end()) {
+    auto read = read_attribution(venue);
+    if (!read) return std::unexpected(read.error());
+    cache = attribution_.emplace(std::string(venue), std::move(*read)).first;
+  }
+  std::vector<StrategyPosition> out;
+  out.reserve(cache->second.size());
+  for (const auto& [key, size] : cache->second) out.push_back(StrategyPosition{key.first, key.second, size});
+  return out;
 }
 
 }  // namespace perpx::executor

@@ -4,7 +4,10 @@
 // holds, each marked by the mark source when one is set (else the venue's
 // index); the account before and after the fill from the venue's projection;
 // the day's loss from the first equity journalled this UTC day (a restart
-// keeps the day's start; the drawdown trip reads the same figure).
+// keeps the day's start; the drawdown trip reads the same figure); the
+// account's positions attributed to strategies from the journal's fills
+// (Journal::strategy_positions, cached there), valued at the marks, for the
+// per-strategy limits and the fences.
 // Private to executor/.
 #include <expected>
 #include <optional>
@@ -36,6 +39,14 @@ std::expected<Approved, std::string> check_venue_risk(RiskGate& gate, const Fenc
     if (!vm) return std::unexpected("market " + pos.market + ": " + vm.error().message);
     markets.push_back(MarketView{vm->name, mark_of(*vm), vm->max_leverage, vm->mm_fraction});
   }
+  auto held = journal.strategy_positions(venue_name);
+  if (!held) return std::unexpected("journal: " + held.error().message);
+  for (const StrategyPosition& h : *held) {  // a market a strategy holds while the account nets it flat
+    if (h.size.is_zero() || find_market(markets, h.market)) continue;
+    auto vm = market_of(h.market);
+    if (!vm) return std::unexpected("market " + h.market + ": " + vm.error().message);
+    markets.push_back(MarketView{vm->name, mark_of(*vm), vm->max_leverage, vm->mm_fraction});
+  }
   auto start = journal.day_start_equity(venue_name, now_ms / 86'400'000, p.before.equity, now_ms);
   if (!start) return std::unexpected("journal: " + start.error().message);
   AccountView account;
@@ -43,6 +54,7 @@ std::expected<Approved, std::string> check_venue_risk(RiskGate& gate, const Fenc
   account.equity = p.before.equity;
   account.maintenance_margin = p.before.maintenance_margin;
   account.positions = p.before.positions;
+  account.strategies = strategy_views(*held, markets);
   account.day_realized_pnl = p.before.equity - *start;  // realised and unrealised together
   const RiskInputs in{account, markets, Projection{p.after.equity, p.after.maintenance_margin}, kill.state(), now_ms};
   auto r = gate.check(o, in, fencing);

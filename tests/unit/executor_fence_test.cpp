@@ -119,7 +119,7 @@ TEST_CASE("flatten: reduce-only orders that close each position exactly, and pas
     CHECK(o.urgency == executor::Urgency::kUrgent);
     CHECK(o.strategy == "alpha");
     CHECK(o.venue == "ref");
-    CHECK(o.client_id == "fence-alpha-" + o.market + "-77");
+    CHECK(o.client_id == "fence-0-alpha-" + o.market);  // seq 0: the record is not journalled yet
   }
   CHECK(d.flatten[0].market == "ETH");
   CHECK(d.flatten[0].side == Side::kSell);

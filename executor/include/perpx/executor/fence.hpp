@@ -29,12 +29,22 @@
 //             inside a price band at least that wide; a sell's never below
 //             1 wei)
 // A position whose market has no mark gets no order or margin (fail closed):
-// it is listed in `unpriced`, and fencing again later retries. Attribution
-// is the caller's: on a netted account a strategy's flatten order can flip
-// the account's position, and then the gate denies it as not reducing.
-// Fencing again changes the mode (and returns its actions); unfence()
-// restores normal trading. Each change carries a FenceRecord for the caller
-// to journal before acting on it (as KillSwitch's StateChange).
+// it is listed in `unpriced`, and acting again later retries. Attribution
+// comes from the journal (Journal::strategy_positions: each strategy's net
+// filled size per market; strategy_views() values it at the marks for
+// AccountView::strategies). On a netted account a strategy's flatten order
+// can flip the account's position, and then the gate denies it as not
+// reducing. Fencing again changes the mode; unfence() restores normal
+// trading. Each change carries a FenceRecord for the caller to journal
+// before acting on it (as KillSwitch's StateChange).
+//
+// Acting once: the caller journals the record (which gives it its seq) and
+// then takes actions(record) for the journalled one. Flatten orders are
+// named after the fence's seq ("fence-<seq>-<strategy>-<market>"), so
+// everyone who acts on the same fence (the CLI, a running session, a
+// restart) places the same client ids, and the journal's one-order-per-id
+// rule sends each at most once. fence()'s own actions are those of the
+// record before it is journalled (seq 0): for reading, not for sending.
 //
 // Pure and deterministic on the caller's event time. check() does not
 // allocate when it passes; fence() allocates its decision.
@@ -71,6 +81,7 @@ struct FencingConfig {
 
 // A fence change, journalled by the caller before it acts.
 struct FenceRecord {
+  int64_t seq = 0;                // the journal's number for it (Journal::add_fence_change); 0: not journalled
   std::string strategy;
   std::optional<FenceMode> from;  // none: was not fenced
   std::optional<FenceMode> to;    // none: unfenced
@@ -84,6 +95,23 @@ struct IsolateAction {
   I256 size;
   core::U256 margin;
 };
+
+// One strategy's net filled size in one market, as the journal attributes it.
+struct StrategyPosition {
+  std::string strategy;
+  std::string market;
+  I256 size;  // base units, 1e18, + long
+  friend bool operator==(const StrategyPosition&, const StrategyPosition&) = default;
+};
+
+// AccountView::strategies from attribution (sorted by strategy, as the
+// journal gives it): every strategy listed, with its non-zero positions
+// valued at their market's mark (0 notional where the market has no mark or
+// no view: its orders are denied kNoMark or kUnknownMarket anyway).
+std::vector<StrategyView> strategy_views(std::span<const StrategyPosition> held, std::span<const MarketView> markets);
+
+// The client id of the flatten order of fence `fence_seq` in `market`.
+std::string flatten_client_id(int64_t fence_seq, std::string_view strategy, std::string_view market);
 
 struct FenceDecision {
   FenceRecord record;
@@ -100,12 +128,16 @@ class Fencing {
   // The strategy's fence, if it is fenced.
   [[nodiscard]] std::optional<FenceMode> mode(std::string_view strategy) const noexcept;
 
-  // Fences `strategy` in `mode` (or changes its mode) and says what to do.
-  // Positions come from the account view's attribution to the strategy;
-  // flatten orders are for account.venue, with client ids
-  // "fence-<strategy>-<market>-<now_ms>".
+  // Fences `strategy` in `mode` (or changes its mode) and says what to do
+  // (the actions of the record as yet unjournalled: seq 0).
   FenceDecision fence(std::string_view strategy, FenceMode mode, std::string reason, uint64_t now_ms,
                       const AccountView& account, std::span<const MarketView> markets);
+  // What fence `record` (journalled: its seq names the flatten orders) asks
+  // for now, from the account view's attribution to record.strategy:
+  // nothing for deny-new or a lifted fence; isolate actions or flatten
+  // orders (for account.venue) otherwise. Does not change the fences.
+  [[nodiscard]] FenceDecision actions(const FenceRecord& record, const AccountView& account,
+                                      std::span<const MarketView> markets) const;
   // A fence read back from the journal (session start): the mode only, no
   // actions (they were the caller's when the fence was set).
   void restore(std::string_view strategy, FenceMode mode) { fenced_[std::string(strategy)] = mode; }

@@ -14,7 +14,9 @@
 //                 it joined), each written before the action that needs it
 //   trading_state every kill-switch change with its cause
 //   fences        every fence change of a strategy (deny-new, isolate,
-//                 flatten, lifted) with its reason
+//                 flatten, lifted) with its reason, numbered (seq) in the
+//                 order written: whoever acts on fence seq N names its
+//                 orders after N (fence.hpp), so it acts at most once
 //   day_equity    each venue account's equity when a UTC day was first seen: the
 //                 daily loss and the drawdown trip are measured from it
 // Schema version 3; a version-2 file gains the two tables above on open.
@@ -126,9 +128,12 @@ class Journal {
   // Every kill-switch change, oldest first.
   JournalResult<std::vector<StateChange>> state_changes();
 
-  // Fence changes (fence.hpp's FenceRecord), oldest first, and what they leave fenced now.
-  JournalResult<void> add_fence_change(const FenceRecord& record);
-  JournalResult<std::vector<FenceRecord>> fence_changes();
+  // Fence changes (fence.hpp's FenceRecord), oldest first, and what they
+  // leave fenced now. add_fence_change returns the record's seq (ignoring
+  // record.seq); fence_changes reads each with its seq, only those after
+  // `after_seq` (the primary key: a session asks at every head).
+  JournalResult<int64_t> add_fence_change(const FenceRecord& record);
+  JournalResult<std::vector<FenceRecord>> fence_changes(int64_t after_seq = 0);
   JournalResult<std::map<std::string, FenceMode, std::less<>>> fences();
 
   // The equity the account on `venue` started UTC day `day` with (days since
@@ -138,13 +143,34 @@ class Journal {
   JournalResult<core::I256> day_start_equity(std::string_view venue, uint64_t day, const core::I256& equity_now,
                                              uint64_t time_ms);
 
+  // Attribution: each strategy's net filled size per market on `venue`,
+  // from its journalled orders that filled. An order in state included or
+  // finalized filled whole (an on-chain fill is all or nothing; a reorg that
+  // drops it moves it back out of those states); one in state filled (a
+  // book venue) filled the filled_size its event names (whole when none).
+  // Sorted by strategy, then market; a strategy that ever filled on the
+  // venue is listed for each market it traded, with 0 where it is flat.
+  // Cached per venue: this connection's set_order_state updates the sums in
+  // place; a write by another connection (another perpx on the same file,
+  // seen through PRAGMA data_version) recomputes them on the next call. A
+  // call that finds nothing changed is one pragma read and a copy.
+  JournalResult<std::vector<StrategyPosition>> strategy_positions(std::string_view venue);
+
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return db_.path(); }
 
  private:
   explicit Journal(store::Db db) : db_(std::move(db)) {}
+  // (strategy, market) -> net filled size, for one venue.
+  using Attribution = std::map<std::pair<std::string, std::string>, core::I256, std::less<>>;
+  JournalResult<Attribution> read_attribution(std::string_view venue);
+  JournalResult<int64_t> data_version();
+  // Keeps the cache in step with an own write that moved an order across the filled states.
+  void attribute(const OrderRecord& before, std::string_view state, std::string_view detail_json);
   JournalError io(std::string_view what) const;
   JournalResult<std::vector<TxnRecord>> read_txns(const char* where, int64_t arg);
   store::Db db_;
+  std::map<std::string, Attribution, std::less<>> attribution_;  // by venue
+  int64_t attribution_version_ = -1;  // data_version the cache was read at
 };
 
 }  // namespace perpx::executor
