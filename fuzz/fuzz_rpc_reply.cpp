@@ -4,7 +4,9 @@
 // value or a classified error, never a crash.
 //
 // Invariants: the fast eth_getLogs reader (simdjson) and the general one
-// (nlohmann) agree on every body, value or error code; the result parsers
+// (nlohmann) agree on every body, value or error code; a logs notification
+// the WebSocket client's fast path takes (log_json.hpp) reads the same
+// through the general path (nlohmann, parse_log); the result parsers
 // accept what they produce (a log parsed from a reply matches the same log
 // parsed from its own "result" array); feed log decoders never crash.
 #include <memory>
@@ -13,6 +15,7 @@
 #include "fuzz_check.hpp"
 #include "perpx/chain/feeds.hpp"
 #include "perpx/chain/rpc.hpp"
+#include "log_json.hpp"
 #include "rpc_detail.hpp"
 
 namespace chain = perpx::chain;
@@ -106,6 +109,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else {
     FUZZ_CHECK(fast.error().code == general.error().code);
     FUZZ_CHECK(fast.error().cls == general.error().cls);
+  }
+
+  // The WebSocket client's fast path for logs notifications (ws.cpp), with
+  // its parser and Log reused from one message to the next as the client
+  // reuses them: what it takes, the general path reads the same.
+  {
+    static simdjson::dom::parser parser;
+    static chain::Log reused;
+    if (auto n = chain::detail::read_notification(parser, body); n && chain::detail::read_log(n->result, reused)) {
+      auto j = perpx::core::parse_json(body);
+      FUZZ_CHECK(j && j->is_object() && j->contains("method") && (*j)["method"] == "eth_subscription");
+      FUZZ_CHECK(j->contains("params") && (*j)["params"].is_object());
+      const Json& p = (*j)["params"];
+      FUZZ_CHECK(p.contains("subscription") && p["subscription"].is_string() &&
+                 p["subscription"].get<std::string>() == n->subscription && p.contains("result"));
+      auto log = chain::parse_log(p["result"]);
+      FUZZ_CHECK(log && *log == reused);
+    }
   }
 
   // The result parsers on the body's "result" (or the body itself).

@@ -122,6 +122,9 @@ put("abi", Buffer.concat([Buffer.from("balanceOf(address)(uint256)\n"), hexBytes
       data: "0x08c379a0" + coder.encode(["string"], ["no"]).slice(2) } })],
     [9, JSON.stringify({ jsonrpc: "2.0", id: 1, error: { code: -32000, message: "nonce too low" } })],
     [1, JSON.stringify({ jsonrpc: "2.0", id: 1, error: { code: -32005, message: "rate limited" } })],
+    // WebSocket notifications (the client's fast path): a log, and a head.
+    [4, JSON.stringify({ jsonrpc: "2.0", method: "eth_subscription", params: { subscription: "0x" + "9c".repeat(16), result: log } })],
+    [2, JSON.stringify({ jsonrpc: "2.0", method: "eth_subscription", params: { subscription: "0x" + "9d".repeat(16), result: header } })],
   ];
   for (const [b, body] of replies) put("rpc_reply", withByte(b, body));
 }

@@ -10,6 +10,7 @@
 // data): no allocation once they have the capacity.
 #include <simdjson.h>
 
+#include <optional>
 #include <string_view>
 
 #include "perpx/chain/types.hpp"
@@ -19,5 +20,17 @@ namespace perpx::chain::detail {
 bool read_log(simdjson::dom::element e, Log& out);
 // e's string value, when it is a string.
 bool json_string(simdjson::dom::element e, std::string_view& out);
+
+// An eth_subscription notification read with simdjson: a JSON object with
+// one "method" ("eth_subscription") and one "params" object holding one
+// "subscription" string and one "result". Both point into `parser`'s
+// document (valid until its next parse). Nothing for anything else: the
+// general path (nlohmann) then decides, and it reads a message this
+// accepts the same way (fuzz/fuzz_rpc_reply.cpp checks it).
+struct Notification {
+  std::string_view subscription;
+  simdjson::dom::element result;
+};
+std::optional<Notification> read_notification(simdjson::dom::parser& parser, std::string_view msg);
 
 }  // namespace perpx::chain::detail

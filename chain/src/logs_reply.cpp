@@ -108,6 +108,42 @@ bool read_log(dom::element e, Log& l) {
   return (seen & kRequired) == kRequired;
 }
 
+std::optional<Notification> read_notification(dom::parser& parser, std::string_view msg) {
+  dom::element doc;
+  dom::object o;
+  if (parser.parse(msg.data(), msg.size(), true).get(doc) != simdjson::SUCCESS ||
+      doc.get_object().get(o) != simdjson::SUCCESS)
+    return std::nullopt;
+  std::optional<std::string_view> method;
+  std::optional<dom::object> params;
+  for (dom::key_value_pair kv : o) {
+    if (kv.key == "method") {
+      std::string_view m;
+      if (method || !json_string(kv.value, m)) return std::nullopt;
+      method = m;
+    } else if (kv.key == "params") {
+      dom::object p;
+      if (params || kv.value.get_object().get(p) != simdjson::SUCCESS) return std::nullopt;
+      params = p;
+    }
+  }
+  if (method != "eth_subscription" || !params) return std::nullopt;
+  std::optional<std::string_view> subscription;
+  std::optional<dom::element> result;
+  for (dom::key_value_pair kv : *params) {
+    if (kv.key == "subscription") {
+      std::string_view id;
+      if (subscription || !json_string(kv.value, id)) return std::nullopt;
+      subscription = id;
+    } else if (kv.key == "result") {
+      if (result) return std::nullopt;
+      result = kv.value;
+    }
+  }
+  if (!subscription || !result) return std::nullopt;
+  return Notification{*subscription, *result};
+}
+
 }  // namespace detail
 
 namespace {

@@ -431,12 +431,13 @@ struct WsClient::Impl {
       return Step::kRead;
     }
     // The whole frame is in the peek: take exactly its bytes off the socket
-    // (MSG_TRUNC: discarded, not copied again), so what follows stays there
-    // for the next ppoll. Beast holds nothing (it reads here only in whole
-    // frames, or never again), so its stream stays at a message boundary.
+    // (read over the peeked copy: the same bytes), so what follows stays
+    // there for the next ppoll. Beast holds nothing (it reads here only in
+    // whole frames, or never again), so its stream stays at a message
+    // boundary.
     const size_t frame = what.head + what.len;
     for (size_t off = 0; off < frame;) {
-      const ssize_t r = ::recv(fd, nullptr, frame - off, MSG_TRUNC | MSG_DONTWAIT);
+      const ssize_t r = ::recv(fd, peek.data() + off, frame - off, MSG_DONTWAIT);
       if (r <= 0 && errno == EINTR) continue;
       if (r <= 0) {
         lost(r == 0 ? boost::system::error_code(asio::error::eof)
@@ -553,59 +554,26 @@ struct WsClient::Impl {
   }
 
   // A logs notification read with simdjson straight into fast_log (the hot
-  // path of a price feed: no JSON tree, no allocation once warm). It takes
-  // only a message the general path (on_notification) would read the same
-  // way: a JSON object with one "method" ("eth_subscription") and one
-  // "params" object holding one "subscription" string of a logs
-  // subscription of ours and one "result" that read_log accepts. Anything
-  // else returns false and the general path decides (the value, or the
-  // typed error and the dropped-message count).
+  // path of a price feed: no JSON tree, no allocation once warm): only a
+  // message read_notification takes (log_json.hpp), for a logs
+  // subscription of ours, with a result read_log accepts. Anything else
+  // returns false and the general path decides (the value, or the typed
+  // error and the dropped-message count).
   bool fast_notification(std::string_view msg) {
-    namespace dom = simdjson::dom;
-    dom::element doc;
-    dom::object o;
-    if (json.parse(msg.data(), msg.size(), true).get(doc) != simdjson::SUCCESS ||
-        doc.get_object().get(o) != simdjson::SUCCESS)
-      return false;
-    std::optional<std::string_view> method;
-    std::optional<dom::object> params;
-    for (dom::key_value_pair kv : o) {
-      if (kv.key == "method") {
-        std::string_view m;
-        if (method || !detail::json_string(kv.value, m)) return false;
-        method = m;
-      } else if (kv.key == "params") {
-        dom::object p;
-        if (params || kv.value.get_object().get(p) != simdjson::SUCCESS) return false;
-        params = p;
-      }
-    }
-    if (method != "eth_subscription" || !params) return false;
-    std::optional<std::string_view> server_id;
-    std::optional<dom::element> result;
-    for (dom::key_value_pair kv : *params) {
-      if (kv.key == "subscription") {
-        std::string_view id;
-        if (server_id || !detail::json_string(kv.value, id)) return false;
-        server_id = id;
-      } else if (kv.key == "result") {
-        if (result) return false;
-        result = kv.value;
-      }
-    }
-    if (!server_id || !result) return false;
-    const auto it = server_ids.find(*server_id);
+    const auto n = detail::read_notification(json, msg);
+    if (!n) return false;
+    const auto it = server_ids.find(n->subscription);
     if (it == server_ids.end()) return false;
     const auto sub = subs.find(it->second);
     if (sub == subs.end() || !sub->second.logs) return false;
     // fast_log is free unless a log waits in it (or is being delivered).
     if (!fast_pending && events.empty()) {
-      if (!detail::read_log(*result, fast_log)) return false;
+      if (!detail::read_log(n->result, fast_log)) return false;
       fast_pending = it->second;
       return true;
     }
     Log log;
-    if (!detail::read_log(*result, log)) return false;
+    if (!detail::read_log(n->result, log)) return false;
     events.emplace_back(LogEventMsg{it->second, std::move(log)});
     return true;
   }
