@@ -16,7 +16,9 @@
 // SIGKILLed after a random delay or at a named crash point. An order whose
 // process died, or exited before the order was final (a fault it did not
 // survive), is placed again with the same client order id; the journal
-// makes that the same order.
+// makes that the same order. A head follower subscribes over WebSocket
+// through the same proxy (its WS cuts land mid-subscription) and fills each
+// gap over HTTP after a reconnect; at the end it must hold the chain's head.
 //
 // At the end the proxy goes clean, each lane runs `perpx order resume` until
 // nothing is open, and the chain is read directly (not through perpx):
@@ -27,7 +29,8 @@
 // with its fills). Latency: order created to included, from the journal.
 // Last JSON line: {"drill":"soak","orders":n,"landed":l,"duplicates":0,"lost":0,
 // "nonce_gaps":0,"journal_matches_chain":true,"faults_injected":f,"reorgs":r,
-// "restarts":s,...}; exit 1 when an invariant fails.
+// "restarts":s,"ws":{"heads","reconnects","caught_up",...},...}; exit 1 when an
+// invariant fails.
 #include "soak_drill.hpp"
 
 #include <signal.h>
@@ -47,6 +50,8 @@
 
 #include "drill_proc.hpp"
 #include "fault_proxy.hpp"
+#include "perpx/chain/heads.hpp"
+#include "perpx/chain/ws.hpp"
 #include "perpx/core/address.hpp"
 #include "perpx/core/fixed.hpp"
 #include "perpx/core/hex.hpp"
@@ -146,6 +151,31 @@ DrillResult run_soak_drill(const SoakOptions& o, const DrillCheck& check) {
              "ETH_RPC_URL=" + proxy.url(), "PERPX_VENUE=" + core::to_checksum(lw.world.venue)};
     l.start_nonce = need(c.transaction_count(l.trader, chain::Tag::kLatest), "nonce");
   }
+  // A head follower over WebSocket through the proxy, whose cuts land
+  // mid-subscription (FaultSpec::ws_disconnect) as the node's restarts do:
+  // after each reconnect the tracker fills the gap over HTTP (direct to the
+  // node), and at the end it must hold the chain's head, by hash.
+  chain::WsOptions wo;
+  wo.backoff_base = milliseconds(50);
+  wo.backoff_max = milliseconds(1000);
+  wo.connect_timeout = milliseconds(2000);
+  chain::WsClient ws(proxy.ws_url(), wo);
+  chain::RpcHeaderSource head_source(c);
+  uint64_t ws_heads = 0, ws_reconnects = 0, ws_errors = 0, ws_reorgs = 0;
+  chain::HeadTrackerOptions hto;
+  hto.confirmations = o.confirmations;
+  chain::HeadTracker tracker(head_source, [&](const chain::HeadEvent& e) {
+    if (std::holds_alternative<chain::Reorg>(e)) ++ws_reorgs;
+  }, hto);
+  ws.on_error([&](const chain::RpcError&) { ++ws_errors; });
+  ws.on_reconnect([&] {
+    ++ws_reconnects;
+    if (!tracker.poll()) ++ws_errors;  // the node may be down: the next head fills it
+  });
+  need(ws.subscribe_heads([&](const chain::BlockHeader& h) {
+    ++ws_heads;
+    if (!tracker.on_head(h)) ++ws_errors;
+  }), "subscribe newHeads through the proxy");
   const std::string child_log = (dir / "children.log").string();
   const std::string confirmations = std::to_string(o.confirmations);
 
@@ -323,7 +353,7 @@ DrillResult run_soak_drill(const SoakOptions& o, const DrillCheck& check) {
       restart_node();
       next_restart = Clock::now() + uniform_ms(20000, 40000);
     }
-    std::this_thread::sleep_for(milliseconds(20));
+    ws.poll(milliseconds(20));  // the loop's pause: heads (and reconnects) meanwhile
   }
 
   // ---- settle: no faults, every lane resumes until nothing is open ----
@@ -360,6 +390,14 @@ DrillResult run_soak_drill(const SoakOptions& o, const DrillCheck& check) {
     }
   }
   for (unsigned i = 0; i < o.confirmations + 2; ++i) mine();
+  const chain::BlockNum final_head = need(c.block_number(), "block number");
+  const auto catch_up = Clock::now() + milliseconds(30'000);
+  while ((tracker.empty() || tracker.tip() < final_head) && Clock::now() < catch_up) ws.poll(milliseconds(50));
+  bool ws_caught_up = false;
+  if (!tracker.empty() && tracker.tip() == final_head) {
+    auto h = need(c.block_header(final_head), "head block");
+    ws_caught_up = h && tracker.at(final_head) && tracker.at(final_head)->hash == h->hash;
+  }
 
   // ---- the chain, read on its own ----
   const chain::BlockNum head = need(c.block_number(), "block number");
@@ -474,6 +512,9 @@ DrillResult run_soak_drill(const SoakOptions& o, const DrillCheck& check) {
                {"reruns", reruns},
                {"timeouts", timeouts},
                {"node_restarts", node_restarts},
+               {"ws", Json{{"heads", ws_heads}, {"reconnects", ws_reconnects}, {"errors", ws_errors},
+                           {"reorgs_seen", ws_reorgs}, {"caught_up", ws_caught_up},
+                           {"connections", ws.stats().connects}}},
                {"feed_refreshes", feed_refreshes},
                {"feed_refresh_failures", feed_refresh_failures},
                {"latency", percentiles(latency)},
@@ -493,7 +534,7 @@ DrillResult run_soak_drill(const SoakOptions& o, const DrillCheck& check) {
   summary["accounts"] = accounts;
   if (o.keep_dir) summary["dir"] = dir.string();
   line(summary);
-  result.ok = duplicates == 0 && lost == 0 && nonce_gaps == 0 && matches;
+  result.ok = duplicates == 0 && lost == 0 && nonce_gaps == 0 && matches && ws_caught_up;
   if (!result.ok)
     result.why = duplicates ? "duplicates" : lost ? "lost orders" : nonce_gaps ? "nonce gaps" : "journal differs from chain";
   if (check) check(c, result);

@@ -105,7 +105,12 @@ TEST_CASE("drill soak: faults, reorgs, node and perpx restarts, nothing lost, do
   CHECK(s["faults_injected"].get<int>() > 0);
   CHECK(s["reorgs"].get<int>() >= 1);
   CHECK(s["node_restarts"].get<int>() >= 1);
-  CHECK(s["feed_refreshes"].get<int>() >= 1);  // prices published again mid-run (hours-long runs need it)
+  CHECK(s["feed_refreshes"].get<int>() >= 1);
+  // The WebSocket head follower, cut by the proxy and by the node's restarts, ends on the chain's head.
+  CHECK(s["ws"]["caught_up"] == true);
+  CHECK(s["ws"]["reconnects"].get<int>() >= 1);
+  CHECK(s["ws"]["heads"].get<int>() > 0);
+  CHECK(s["faults"]["ws_connections"].get<int>() >= 2);  // prices published again mid-run (hours-long runs need it)
   CHECK(s["restarts"].get<int>() >= 1);  // the first order is always killed after its send
   // Every path was used.
   std::set<std::string> paths;
