@@ -350,7 +350,10 @@ void Executor::handle(const TxEvent& e, uint64_t now_ms, std::vector<OrderUpdate
       else set_state(id, l, "sent", facts_json({{"reorged_out", hash}}).dump(), now_ms, &out);
       break;
     case TxEventKind::kFinalized:
-      if (l.state == "included")
+      // Only the fill's own finality closes the order: a commit or a batch
+      // entry is final before its reveal or settlement is (the fill may
+      // still be reorged out, and must then be followed).
+      if (l.state == "included" && e.step != "commit" && e.step != "batch" && e.block >= l.step_block)
         set_state(id, l, "finalized", facts_json({{"block", e.block}}).dump(), now_ms, &out);
       break;
     case TxEventKind::kFellBack:

@@ -221,3 +221,28 @@ TEST_CASE("a crash between commit and reveal resumes to one fill", "[anvil][exec
   CHECK(w.fills().size() == 2);
   CHECK(w.position() == I256::from_u256(kE18 * U256{2}));
 }
+
+TEST_CASE("a commit-reveal order is final only when its reveal is, not when its commit is", "[anvil][executor][paths]") {
+  // Found by the soak under load: the commit's finality closed the order
+  // while its reveal was still shallow, so a reorg that then dropped the
+  // reveal went unfollowed (the order was final) and the fill was lost.
+  ExecWorld w;
+  const int64_t id = value_of(w.ex->place(w.order(Path::kCommitReveal, 1, 3100), w.now_ms));
+  REQUIRE(w.run(id) == "included");
+  chain::BlockNum commit_block = 0, reveal_block = 0;
+  for (const auto& x : value_of(w.journal->txns(id))) {
+    if (x.state != "included") continue;
+    auto r = value_of(w.vc.rpc.transaction_receipt(x.hash));
+    REQUIRE(r);
+    (x.step == "commit" ? commit_block : reveal_block) = r->block_number;
+  }
+  REQUIRE(commit_block > 0);
+  REQUIRE(reveal_block > commit_block);
+  // The commit's block is final, the reveal's is not: the order stays open.
+  value_of(w.ex->on_finalized(reveal_block - 1, ++w.now_ms));
+  CHECK(w.state(id) == "included");
+  CHECK(w.ex->open() == 1);
+  value_of(w.ex->on_finalized(reveal_block, ++w.now_ms));
+  CHECK(w.state(id) == "finalized");
+  CHECK(w.ex->open() == 0);
+}
