@@ -470,31 +470,6 @@ chain::FeeHistory cached_fee_history() {
   return h;
 }
 
-// Calldata of placeOrder(uint256 market, int256 sizeDelta, uint256 limitPrice,
-// uint256 deadline) written in place into a buffer sized once; checked
-// against venues::place_order_call at start-up.
-class OrderCalldata {
- public:
-  OrderCalldata() {
-    const core::Bytes sample = venues::place_order_call(venues::VenueOrder{});
-    if (sample.size() != kSize) fail("bench tick-to-wire: placeOrder calldata is not 4 words");
-    std::copy_n(sample.begin(), 4, selector_.begin());
-  }
-  void encode(core::Bytes& out, const venues::VenueOrder& o) const noexcept {
-    out.resize(kSize);
-    std::copy(selector_.begin(), selector_.end(), out.begin());
-    auto word = [&](size_t k) { return std::span<uint8_t, 32>(out.data() + 4 + 32 * k, 32); };
-    core::to_be(word(0), U256{o.market});
-    core::to_be(word(1), o.size_delta.bits);
-    core::to_be(word(2), o.limit_price);
-    core::to_be(word(3), U256{o.deadline});
-  }
-  static constexpr size_t kSize = 4 + 4 * 32;
-
- private:
-  std::array<uint8_t, 4> selector_{};
-};
-
 class Engine {
  public:
   Engine(uint64_t total, WireSender& wire, ops::Logger& logger, bool rfc6979)
@@ -531,7 +506,7 @@ class Engine {
     txn_.chain_id = kChainId;
     txn_.gas_limit = kGasLimit;
     txn_.to = venue_address();
-    txn_.data.reserve(OrderCalldata::kSize);
+    txn_.data.reserve(venues::kPlaceOrderLength);
     raw_.reserve(512);
     scratch_.reserve(512);
     if (!rfc6979_) nonce_pool_.refill();
@@ -609,7 +584,8 @@ class Engine {
     vo.size_delta = executor::signed_size(order);
     vo.limit_price = order.limit_price;
     vo.deadline = sample->publish_time + 60;
-    calldata_.encode(txn_.data, vo);
+    txn_.data.clear();
+    venues::append_place_order(txn_.data, vo);  // the adapter's encoder: no allocation into the reserved buffer
     stamp(kNonceFee);
 
     if (rfc6979_)
@@ -709,7 +685,6 @@ class Engine {
   executor::NonceManager nonces_;
   executor::FeePolicy fees_;
   chain::FeeHistory history_;
-  OrderCalldata calldata_;
   signer::Txn txn_;
   core::Bytes raw_, scratch_;
   core::Hash32 hash_;

@@ -510,7 +510,7 @@ struct WsClient::Impl {
     // (RpcClient) checks the whole message anyway.
     if (auto id = leading_id(msg); id && waiter && std::find(waiter->ids.begin(), waiter->ids.end(), *id) != waiter->ids.end())
       return complete(std::string(msg));
-    if (fast_notification(msg)) return;
+    if (has_log_subs() && fast_notification(msg)) return;
     auto parsed_msg = core::parse_json(msg);
     if (!parsed_msg) {
       ++stats.dropped_messages;
@@ -559,6 +559,12 @@ struct WsClient::Impl {
   // subscription of ours, with a result read_log accepts. Anything else
   // returns false and the general path decides (the value, or the typed
   // error and the dropped-message count).
+  // Only a logs subscription has a fast path: without one, a message is
+  // parsed once, by the general path.
+  bool has_log_subs() const {
+    return std::any_of(subs.begin(), subs.end(), [](const auto& s) { return s.second.logs; });
+  }
+
   bool fast_notification(std::string_view msg) {
     const auto n = detail::read_notification(json, msg);
     if (!n) return false;
